@@ -1,0 +1,1 @@
+#include "service/audit_log.h"
