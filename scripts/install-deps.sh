@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the native build, its tests and benchmarks need. Safe to run again: it only
+# installs what is missing.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ ccache pkg-config
+  libboost-dev libboost-log-dev libboost-thread-dev libboost-filesystem-dev libboost-system-dev
+  libboost-date-time-dev
+  libpoco-dev googletest libgtest-dev libbenchmark-dev
+  chrony faketime
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's chrony package may start a system chronyd where an init system runs; the tests run their own on
+# loopback with -x and never need or touch the system one.
