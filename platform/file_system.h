@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,5 +52,16 @@ class FileSystem {
 /// Expands `%NAME%` environment references the Windows way (unknown names stay as they are). On POSIX the
 /// process environment is used too, so policies written for Windows still load in native tests.
 std::string expandEnvironment(const std::string& text);
+
+/// Looks up one environment variable by name; nullopt when it is not set.
+using EnvironmentLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+/// Expands `%NAME%` references with `lookup` instead of the process environment, so that tests and callers with
+/// their own environment (another user's profile) get the same rules: unknown names stay as they are.
+std::string expandEnvironment(const std::string& text, const EnvironmentLookup& lookup);
+
+/// The process environment variable `name`, found without regard to case the way Windows does; nullopt when
+/// absent. The lookup expandEnvironment(text) uses.
+std::optional<std::string> processEnvironment(const std::string& name);
 
 }  // namespace remediator::platform

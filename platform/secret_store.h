@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "platform/result.h"
@@ -26,6 +27,10 @@ class Secret {
  private:
   std::string value_;
 };
+
+/// Overwrites `size` bytes at `data` with zeros in a way the optimiser may not drop, even though the memory is
+/// about to be freed. Secret's destructor uses it; so may any code that briefly holds a copy of a password.
+void secureWipe(void* data, std::size_t size);
 
 /// Named secrets kept by the OS (LSA private data on Windows).
 class SecretStore {
