@@ -1,0 +1,81 @@
+#include "platform/posix/posix_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace remediator::platform {
+
+ErrorCode errorCodeFromErrno(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR: return ErrorCode::kNotFound;
+    case EACCES:
+    case EPERM:
+    case EROFS: return ErrorCode::kPermissionDenied;
+    case EBUSY:
+    case ETXTBSY:
+    case EWOULDBLOCK: return ErrorCode::kBusy;
+    case EINVAL:
+    case EISDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case ENOTEMPTY:
+    case EEXIST: return ErrorCode::kInvalidArgument;
+    case ETIMEDOUT: return ErrorCode::kTimeout;
+    default: return ErrorCode::kIo;
+  }
+}
+
+Error errnoError(const std::string& what, const std::string& subject, int err) {
+  // std::generic_category().message() is thread-safe, unlike strerror().
+  return fail(errorCodeFromErrno(err),
+              "cannot " + what + " " + subject + ": " + std::generic_category().message(err));
+}
+
+Result<std::string> readRegularFile(const std::filesystem::path& path, FollowLinks follow) {
+  // O_NONBLOCK so that a fifo at the path fails the type check below instead of blocking the open.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+  if (follow == FollowLinks::kNo) flags |= O_NOFOLLOW;
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    if (errno == ELOOP && follow == FollowLinks::kNo) {
+      return fail(ErrorCode::kInvalidArgument, path.string() + " is a symbolic link, which is not followed");
+    }
+    return errnoError("open", path.string(), errno);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return errnoError("stat", path.string(), err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail(ErrorCode::kInvalidArgument, path.string() + " is not a regular file");
+  }
+  std::string content;
+  content.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return errnoError("read", path.string(), err);
+    }
+    if (n == 0) break;
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return content;
+}
+
+}  // namespace remediator::platform
