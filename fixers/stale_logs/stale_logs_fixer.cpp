@@ -123,15 +123,15 @@ Result<Settings> resolveSettings(const FixerContext& ctx) {
     out.archiveDir = *dir;
   }
   // Clearing the folder must never reach the service's own state, audit log or archives.
-  if (out.zip && isWithin(out.archiveDir, out.folder)) {
-    return platform::fail(ErrorCode::kInvalidArgument, "[stale_logs] archive_dir: '" + out.archiveDir.string() +
-                                                           "' lies inside the logs folder '" +
-                                                           out.folder.string() + "'");
-  }
   if (!ctx.stateDir.empty() && isWithin(ctx.stateDir, out.folder)) {
     return platform::fail(ErrorCode::kInvalidArgument, "[stale_logs] folder: '" + out.folder.string() +
                                                            "' contains the service's state folder '" +
                                                            ctx.stateDir.string() + "'");
+  }
+  if (out.zip && isWithin(out.archiveDir, out.folder)) {
+    return platform::fail(ErrorCode::kInvalidArgument, "[stale_logs] archive_dir: '" + out.archiveDir.string() +
+                                                           "' lies inside the logs folder '" +
+                                                           out.folder.string() + "'");
   }
   return out;
 }
@@ -390,12 +390,13 @@ class StaleLogsFixer final : public Fixer {
     if (reason == kReasonRetention) observed["cutoff"] = formatUtc(selection.cutoff);
 
     const bool rootMustGo = exists && s.removeRoot && selection.clear && !reason.empty();
-    if (tally.files == 0 && complete && !rootMustGo) {
+    const bool compliant = tally.files == 0 && complete && !rootMustGo;
+    if (compliant || (connector->present && reason != kReasonVersion)) {
       if (auto kept = keepRecord(ctx, statePath, *recorded, folder, *connector); !kept) {
         return Finding::error(kept.error().message);
       }
-      return Finding::compliant(observed, compliantMessage(exists, folder, reason, *connector));
     }
+    if (compliant) return Finding::compliant(observed, compliantMessage(exists, folder, reason, *connector));
     if (tally.files == 0 && !complete) {
       return Finding::error("counting " + folder + " did not finish before the deadline");
     }
@@ -559,8 +560,8 @@ class StaleLogsFixer final : public Fixer {
   }
 
   // The state file is the fixer's own bookkeeping, not the machine's state: detect keeps it current so a version
-  // change can be told from a first sighting. It is only called when nothing needs clearing, so the folder's
-  // contents (if any) belong to the Connector seen now, or to none when it is absent.
+  // change can be told from a first sighting. Called when what is in the folder belongs to the Connector seen
+  // now: it is installed and no version change is pending, or nothing is left to clear.
   static Result<void> keepRecord(FixerContext& ctx, const std::filesystem::path& statePath,
                                  const std::optional<stale_logs::LogsState>& recorded, const std::string& folder,
                                  const ConnectorSeen& connector) {
