@@ -18,6 +18,7 @@ enum class Mode {
   kEnforce,  ///< detect, plan, apply and verify
 };
 
+/// The policy's spelling of a mode: "off", "audit" or "enforce".
 const char* modeName(Mode mode);
 
 /// A weekly time range in local time in which disruptive actions may run, e.g. "Sat 22:00-Sun 04:00" or
