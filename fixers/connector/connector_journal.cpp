@@ -1,0 +1,391 @@
+#include "fixers/connector/connector_journal.h"
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <sstream>
+
+namespace remediator::fixers::connector {
+
+using platform::ErrorCode;
+using platform::fail;
+
+namespace {
+
+constexpr int kJournalVersion = 1;
+
+constexpr std::array<std::pair<GuardState, const char*>, 7> kStateNames{{
+    {GuardState::kSteady, "steady"},
+    {GuardState::kPrepareRequested, "prepare_requested"},
+    {GuardState::kUninstalling, "uninstalling"},
+    {GuardState::kAwaitingUpgrade, "awaiting_upgrade"},
+    {GuardState::kReinstallRequested, "reinstall_requested"},
+    {GuardState::kDownloading, "downloading"},
+    {GuardState::kInstalling, "installing"},
+}};
+
+std::string stateNameList() {
+  std::string out;
+  for (const auto& [state, name] : kStateNames) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
+Poco::JSON::Object::Ptr parseObject(const std::string& text, const std::string& origin) {
+  Poco::JSON::Parser parser;
+  auto value = parser.parse(text);
+  auto object = value.extract<Poco::JSON::Object::Ptr>();
+  if (!object) throw Poco::DataFormatException(origin + ": expected a JSON object");
+  return object;
+}
+
+/// Reads typed keys of one JSON object and remembers the first problem, named by key.
+class Reader {
+ public:
+  Reader(Poco::JSON::Object::Ptr object, std::string origin, std::string prefix = {})
+      : object_(std::move(object)), origin_(std::move(origin)), prefix_(std::move(prefix)) {}
+
+  std::string text(const std::string& key, bool required) {
+    if (!object_->has(key)) {
+      if (required) problem(key, "missing");
+      return {};
+    }
+    auto v = object_->get(key);
+    if (!v.isString()) {
+      problem(key, "expected a string");
+      return {};
+    }
+    return v.extract<std::string>();
+  }
+
+  int integer(const std::string& key, bool required) {
+    if (!object_->has(key)) {
+      if (required) problem(key, "missing");
+      return 0;
+    }
+    auto v = object_->get(key);
+    if (!v.isInteger()) {
+      problem(key, "expected an integer");
+      return 0;
+    }
+    return v.convert<int>();
+  }
+
+  std::optional<SysTime> time(const std::string& key, bool required) {
+    const auto value = text(key, required);
+    if (value.empty()) return std::nullopt;
+    auto t = parseJournalTime(value);
+    if (!t) problem(key, "expected a UTC time like 2026-11-25T16:15:30.123Z; got '" + value + "'");
+    return t;
+  }
+
+  GuardState state(const std::string& key, bool required, GuardState fallback) {
+    const auto value = text(key, required);
+    if (value.empty()) return fallback;
+    auto s = parseGuardState(value);
+    if (!s) {
+      problem(key, "expected one of " + stateNameList() + "; got '" + value + "'");
+      return fallback;
+    }
+    return *s;
+  }
+
+  Poco::JSON::Object::Ptr object(const std::string& key) {
+    auto child = object_->has(key) ? object_->getObject(key) : nullptr;
+    if (!child) problem(key, "expected an object");
+    return child;
+  }
+
+  void problem(const std::string& key, const std::string& what) {
+    if (problem_.empty()) problem_ = origin_ + ": key '" + prefix_ + key + "': " + what;
+  }
+  const std::string& firstProblem() const { return problem_; }
+
+ private:
+  Poco::JSON::Object::Ptr object_;
+  std::string origin_;
+  std::string prefix_;
+  std::string problem_;
+};
+
+std::string randomHex() {
+  std::random_device device;
+  std::uniform_int_distribution<unsigned long long> dist;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", dist(device));
+  return buf;
+}
+
+Result<UpgradeRequest> writeRequest(platform::FileSystem& files, const std::filesystem::path& stateDir,
+                                    RequestKind kind, SysTime now, const std::string& reason) {
+  UpgradeRequest request;
+  request.kind = kind;
+  request.requested = now;
+  request.reason = reason;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  request.id = std::to_string(ms) + "-" + randomHex();
+
+  Poco::JSON::Object object(Poco::JSON_PRESERVE_KEY_ORDER);
+  object.set("id", request.id);
+  object.set("kind", std::string(requestKindName(kind)));
+  object.set("requested", formatJournalTime(now));
+  object.set("reason", reason);
+  std::ostringstream out;
+  object.stringify(out, 2);
+
+  if (auto made = files.createDirectories(guardDir(stateDir)); !made) return made.error();
+  if (auto written = files.writeFileAtomic(requestPath(stateDir), out.str() + "\n"); !written) {
+    return fail(written.error().code,
+                "cannot write the request " + requestPath(stateDir).string() + ": " + written.error().message);
+  }
+  return request;
+}
+
+const char* const kCrLf = "\r\n";
+
+}  // namespace
+
+const char* guardStateName(GuardState state) {
+  for (const auto& [s, name] : kStateNames) {
+    if (s == state) return name;
+  }
+  return "steady";
+}
+
+std::optional<GuardState> parseGuardState(const std::string& name) {
+  for (const auto& [s, n] : kStateNames) {
+    if (name == n) return s;
+  }
+  return std::nullopt;
+}
+
+const char* requestKindName(RequestKind kind) { return kind == RequestKind::kPrepare ? "prepare" : "cancel"; }
+
+std::filesystem::path guardDir(const std::filesystem::path& stateDir) { return stateDir / "connector"; }
+std::filesystem::path journalPath(const std::filesystem::path& stateDir) {
+  return guardDir(stateDir) / "journal.json";
+}
+std::filesystem::path requestPath(const std::filesystem::path& stateDir) {
+  return guardDir(stateDir) / "request.json";
+}
+
+std::string formatJournalTime(SysTime t) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(t);
+  const auto day = floor<days>(ms);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{ms - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
+
+std::optional<SysTime> parseJournalTime(const std::string& text) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0, used = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &s, &ms, &used) != 7 ||
+      used != static_cast<int>(text.size())) {
+    return std::nullopt;
+  }
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  return SysTime{sys_days{ymd}.time_since_epoch() + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms}};
+}
+
+std::string journalToJson(const ConnectorJournal& journal) {
+  Poco::JSON::Object os(Poco::JSON_PRESERVE_KEY_ORDER);
+  os.set("product", journal.os.product);
+  os.set("version", journal.os.version);
+  os.set("build", journal.os.build);
+  os.set("revision", journal.os.revision);
+
+  Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+  root.set("version", kJournalVersion);
+  root.set("state", std::string(guardStateName(journal.state)));
+  root.set("since", formatJournalTime(journal.since));
+  root.set("reason", journal.reason);
+  root.set("os", os);
+  root.set("after_uninstall", std::string(guardStateName(journal.afterUninstall)));
+  root.set("attempts", journal.attempts);
+  root.set("last_attempt", journal.lastAttempt ? formatJournalTime(*journal.lastAttempt) : std::string());
+  root.set("last_error", journal.lastError);
+  root.set("last_request", journal.lastRequestId);
+  root.set("staged_signal", journal.stagedSignal);
+  std::ostringstream out;
+  root.stringify(out, 2);
+  return out.str() + "\n";
+}
+
+Result<ConnectorJournal> journalFromJson(const std::string& text, const std::string& origin) {
+  try {
+    Reader reader(parseObject(text, origin), origin);
+    ConnectorJournal journal;
+    if (const int version = reader.integer("version", true); version != kJournalVersion && version != 0) {
+      reader.problem("version", "this build reads version " + std::to_string(kJournalVersion) + "; got " +
+                                    std::to_string(version));
+    }
+    journal.state = reader.state("state", true, GuardState::kSteady);
+    journal.since = reader.time("since", true).value_or(SysTime{});
+    journal.reason = reader.text("reason", false);
+    if (auto os = reader.object("os")) {
+      Reader osReader(os, origin, "os.");
+      journal.os.product = osReader.text("product", true);
+      journal.os.version = osReader.text("version", true);
+      journal.os.build = osReader.text("build", true);
+      journal.os.revision = osReader.text("revision", false);
+      if (!osReader.firstProblem().empty()) return fail(ErrorCode::kInvalidData, osReader.firstProblem());
+    }
+    journal.afterUninstall = reader.state("after_uninstall", false, GuardState::kAwaitingUpgrade);
+    if (journal.afterUninstall != GuardState::kAwaitingUpgrade &&
+        journal.afterUninstall != GuardState::kReinstallRequested) {
+      reader.problem("after_uninstall", "expected awaiting_upgrade or reinstall_requested");
+    }
+    journal.attempts = reader.integer("attempts", true);
+    if (journal.attempts < 0) reader.problem("attempts", "expected a count of zero or more");
+    journal.lastAttempt = reader.time("last_attempt", false);
+    journal.lastError = reader.text("last_error", false);
+    journal.lastRequestId = reader.text("last_request", false);
+    journal.stagedSignal = reader.text("staged_signal", false);
+    if (!reader.firstProblem().empty()) return fail(ErrorCode::kInvalidData, reader.firstProblem());
+    return journal;
+  } catch (const Poco::Exception& e) {
+    return fail(ErrorCode::kInvalidData, origin + ": not valid journal JSON: " + e.displayText());
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kInvalidData, origin + ": not valid journal JSON: " + e.what());
+  }
+}
+
+Result<std::optional<ConnectorJournal>> loadJournal(const platform::FileSystem& files,
+                                                    const std::filesystem::path& stateDir) {
+  const auto path = journalPath(stateDir);
+  auto text = files.readFile(path);
+  if (!text) {
+    if (text.error().code == ErrorCode::kNotFound) return std::optional<ConnectorJournal>{};
+    return fail(text.error().code, "cannot read " + path.string() + ": " + text.error().message);
+  }
+  auto journal = journalFromJson(*text, path.string());
+  if (!journal) return journal.error();
+  return std::optional<ConnectorJournal>(std::move(*journal));
+}
+
+Result<void> saveJournal(platform::FileSystem& files, const std::filesystem::path& stateDir,
+                         const ConnectorJournal& journal) {
+  if (auto made = files.createDirectories(guardDir(stateDir)); !made) {
+    return fail(made.error().code, "cannot create " + guardDir(stateDir).string() + ": " + made.error().message);
+  }
+  if (auto written = files.writeFileAtomic(journalPath(stateDir), journalToJson(journal)); !written) {
+    return fail(written.error().code,
+                "cannot write " + journalPath(stateDir).string() + ": " + written.error().message);
+  }
+  return {};
+}
+
+Result<std::optional<UpgradeRequest>> loadRequest(const platform::FileSystem& files,
+                                                  const std::filesystem::path& stateDir) {
+  const auto path = requestPath(stateDir);
+  auto text = files.readFile(path);
+  if (!text) {
+    if (text.error().code == ErrorCode::kNotFound) return std::optional<UpgradeRequest>{};
+    return fail(text.error().code, "cannot read " + path.string() + ": " + text.error().message);
+  }
+  try {
+    Reader reader(parseObject(*text, path.string()), path.string());
+    UpgradeRequest request;
+    request.id = reader.text("id", true);
+    const auto kind = reader.text("kind", true);
+    if (kind == "prepare") {
+      request.kind = RequestKind::kPrepare;
+    } else if (kind == "cancel") {
+      request.kind = RequestKind::kCancel;
+    } else if (!kind.empty()) {
+      reader.problem("kind", "expected prepare or cancel; got '" + kind + "'");
+    }
+    request.requested = reader.time("requested", true).value_or(SysTime{});
+    request.reason = reader.text("reason", false);
+    if (request.id.empty()) reader.problem("id", "must not be empty");
+    if (!reader.firstProblem().empty()) return fail(ErrorCode::kInvalidData, reader.firstProblem());
+    return std::optional<UpgradeRequest>(std::move(request));
+  } catch (const Poco::Exception& e) {
+    return fail(ErrorCode::kInvalidData, path.string() + ": not valid request JSON: " + e.displayText());
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kInvalidData, path.string() + ": not valid request JSON: " + e.what());
+  }
+}
+
+Result<UpgradeRequest> requestPrepare(platform::FileSystem& files, const std::filesystem::path& stateDir, SysTime now,
+                                      const std::string& reason) {
+  return writeRequest(files, stateDir, RequestKind::kPrepare, now, reason);
+}
+
+Result<UpgradeRequest> requestCancel(platform::FileSystem& files, const std::filesystem::path& stateDir, SysTime now,
+                                     const std::string& reason) {
+  return writeRequest(files, stateDir, RequestKind::kCancel, now, reason);
+}
+
+std::filesystem::path hookDir(const std::filesystem::path& windowsDir) {
+  return windowsDir / "System32" / "update" / "run" / kHookGuid;
+}
+
+std::string hookScript(const std::filesystem::path& exePath, const std::string& verb, const std::string& hookName) {
+  std::string s;
+  s += std::string("@echo off") + kCrLf;
+  s += "rem " + hookName + ": written by `remediator upgrade install-hooks`." + kCrLf;
+  s += "rem Tells the Remediator service that Windows Setup is at this point (upgrade " + verb + ")." + kCrLf;
+  s += std::string("rem It always exits 0: a failing hook script would fail the Windows update.") + kCrLf;
+  s += "\"" + exePath.string() + "\" upgrade " + verb + " >nul 2>&1" + kCrLf;
+  s += std::string("exit /b 0") + kCrLf;
+  return s;
+}
+
+Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& files,
+                                                        const std::filesystem::path& windowsDir,
+                                                        const std::filesystem::path& exePath) {
+  if (exePath.empty() || exePath.string().find('"') != std::string::npos) {
+    return fail(ErrorCode::kInvalidArgument,
+                "the hook scripts need the full path of remediator.exe without quotes; got '" + exePath.string() +
+                    "'");
+  }
+  const auto dir = hookDir(windowsDir);
+  if (auto made = files.createDirectories(dir); !made) {
+    return fail(made.error().code, "cannot create " + dir.string() + ": " + made.error().message);
+  }
+  const std::array<std::pair<const char*, const char*>, 3> hooks{{
+      {"preinstall.cmd", "prepare"},
+      {"precommit.cmd", "prepare"},
+      {"failure.cmd", "cancel"},
+  }};
+  std::vector<std::filesystem::path> written;
+  for (const auto& [name, verb] : hooks) {
+    const auto path = dir / name;
+    if (auto ok = files.writeFileAtomic(path, hookScript(exePath, verb, name)); !ok) {
+      return fail(ok.error().code, "cannot write " + path.string() + ": " + ok.error().message);
+    }
+    written.push_back(path);
+  }
+  return written;
+}
+
+Result<void> removeHooks(platform::FileSystem& files, const std::filesystem::path& windowsDir) {
+  const auto dir = hookDir(windowsDir);
+  for (const char* name : {"preinstall.cmd", "precommit.cmd", "failure.cmd"}) {
+    auto removed = files.removeFile(dir / name);
+    if (!removed && removed.error().code != ErrorCode::kNotFound) {
+      return fail(removed.error().code, "cannot remove " + (dir / name).string() + ": " + removed.error().message);
+    }
+  }
+  auto removed = files.removeDirectory(dir);
+  if (!removed && removed.error().code != ErrorCode::kNotFound) {
+    return fail(removed.error().code, "cannot remove " + dir.string() + ": " + removed.error().message);
+  }
+  return {};
+}
+
+}  // namespace remediator::fixers::connector
