@@ -1,13 +1,18 @@
 #include "fixers/clock/sntp_client.h"
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 #include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace remediator::fixers::clock {
 
@@ -72,27 +77,95 @@ NtpTimestamp withNonce(NtpTimestamp t1) {
   return (t1 & ~NtpTimestamp{0xFFFF}) | (generator() & 0xFFFF);
 }
 
+/// What a background name lookup hands back; shared so that a lookup outliving its caller writes into memory
+/// that still exists.
+struct Lookup {
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  std::optional<boost::asio::ip::udp::endpoint> endpoint;
+  std::string problem;
+};
+
+// getaddrinfo cannot be cancelled and Asio's resolver waits for it, so a name is looked up on a thread of its
+// own and abandoned when the time is up: a hung DNS server must not hold the run past its deadline.
+Result<boost::asio::ip::udp::endpoint> resolve(const ServerAddress& server, Millis timeout) {
+  boost::system::error_code ec;
+  const auto literal = boost::asio::ip::make_address(server.host, ec);
+  if (!ec) return boost::asio::ip::udp::endpoint(literal, static_cast<unsigned short>(server.port));
+
+  auto lookup = std::make_shared<Lookup>();
+  std::thread([lookup, host = server.host, port = server.port] {
+    std::optional<boost::asio::ip::udp::endpoint> endpoint;
+    std::string problem;
+    try {
+      boost::asio::io_context io;
+      boost::asio::ip::udp::resolver resolver(io);
+      boost::system::error_code error;
+      const auto results = resolver.resolve(host, std::to_string(port),
+                                            boost::asio::ip::udp::resolver::numeric_service, error);
+      if (error) {
+        problem = error.message();
+      } else if (results.empty()) {
+        problem = "no address";
+      } else {
+        endpoint = results.begin()->endpoint();
+      }
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+    std::lock_guard lock(lookup->mutex);
+    lookup->endpoint = endpoint;
+    lookup->problem = problem;
+    lookup->finished = true;
+    lookup->done.notify_all();
+  }).detach();
+
+  std::unique_lock lock(lookup->mutex);
+  if (!lookup->done.wait_for(lock, timeout, [&] { return lookup->finished; })) {
+    return fail(ErrorCode::kTimeout, server.display() + ": cannot resolve '" + server.host + "' within " +
+                                         std::to_string(timeout.count()) + " ms");
+  }
+  if (!lookup->endpoint) {
+    return fail(ErrorCode::kUnavailable,
+                server.display() + ": cannot resolve '" + server.host + "': " + lookup->problem);
+  }
+  return *lookup->endpoint;
+}
+
 /// One exchange in flight; lives on the stack of SntpTimeQuery::exchange, all handlers run inside io.run().
 class Exchange {
  public:
-  Exchange(const ServerAddress& server, Millis timeout, const platform::SystemClock& clock)
-      : server_(server), timeout_(timeout), clock_(clock), resolver_(io_), socket_(io_), timer_(io_) {}
+  Exchange(const ServerAddress& server, const platform::SystemClock& clock)
+      : server_(server), clock_(clock), socket_(io_), timer_(io_) {}
 
-  Result<SntpSample> run() {
-    timer_.expires_after(timeout_);
+  /// Exchanges with `endpoint`, waiting up to `left`; `timeout` is the whole budget, as messages state it.
+  Result<SntpSample> run(const boost::asio::ip::udp::endpoint& endpoint, Millis left, Millis timeout) {
+    boost::system::error_code error;
+    socket_.open(endpoint.protocol(), error);
+    // A connected socket only delivers datagrams from the server's address and port, and reports an ICMP
+    // "port unreachable" as a refused connection instead of a silent timeout.
+    if (!error) socket_.connect(endpoint, error);
+    if (error) return fail(ErrorCode::kUnavailable, server_.display() + ": " + error.message());
+
+    timer_.expires_after(left);
     timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || done_) return;
       finish();
     });
-    resolver_.async_resolve(server_.host, std::to_string(server_.port),
-                            boost::asio::ip::udp::resolver::numeric_service,
-                            [this](const boost::system::error_code& ec,
-                                   const boost::asio::ip::udp::resolver::results_type& results) {
-                              onResolved(ec, results);
-                            });
+    t1_ = withNonce(toNtpTimestamp(clock_.now()));
+    request_ = encodePacket(makeRequest(t1_));
+    socket_.async_send(boost::asio::buffer(request_), [this](const boost::system::error_code& sent, std::size_t) {
+      if (done_) return;
+      if (sent) {
+        complete(fail(ErrorCode::kUnavailable, server_.display() + ": cannot send: " + sent.message()));
+        return;
+      }
+      receive();
+    });
     io_.run();
     if (result_) return std::move(*result_);
-    std::string message = server_.display() + ": no reply within " + std::to_string(timeout_.count()) + " ms";
+    std::string message = server_.display() + ": no reply within " + std::to_string(timeout.count()) + " ms";
     if (!ignored_.empty()) {
       message += "; ignored " + std::to_string(ignored_.size()) + " unusable repl" +
                  (ignored_.size() == 1 ? "y" : "ies") + " (" + ignored_.front() + ")";
@@ -105,7 +178,6 @@ class Exchange {
     done_ = true;
     boost::system::error_code ignore;
     timer_.cancel();
-    resolver_.cancel();
     socket_.close(ignore);
   }
 
@@ -113,36 +185,6 @@ class Exchange {
     if (done_) return;
     result_.emplace(std::move(result));
     finish();
-  }
-
-  void onResolved(const boost::system::error_code& ec,
-                  const boost::asio::ip::udp::resolver::results_type& results) {
-    if (done_) return;
-    if (ec || results.empty()) {
-      complete(fail(ErrorCode::kUnavailable,
-                    server_.display() + ": cannot resolve '" + server_.host + "': " +
-                        (ec ? ec.message() : std::string("no address"))));
-      return;
-    }
-    boost::system::error_code error;
-    socket_.open(results.begin()->endpoint().protocol(), error);
-    // A connected socket only delivers datagrams from the server's address and port, and reports an ICMP
-    // "port unreachable" as a refused connection instead of a silent timeout.
-    if (!error) socket_.connect(results.begin()->endpoint(), error);
-    if (error) {
-      complete(fail(ErrorCode::kUnavailable, server_.display() + ": " + error.message()));
-      return;
-    }
-    t1_ = withNonce(toNtpTimestamp(clock_.now()));
-    request_ = encodePacket(makeRequest(t1_));
-    socket_.async_send(boost::asio::buffer(request_), [this](const boost::system::error_code& sent, std::size_t) {
-      if (done_) return;
-      if (sent) {
-        complete(fail(ErrorCode::kUnavailable, server_.display() + ": cannot send: " + sent.message()));
-        return;
-      }
-      receive();
-    });
   }
 
   void receive() {
@@ -178,10 +220,8 @@ class Exchange {
   }
 
   const ServerAddress& server_;
-  Millis timeout_;
   const platform::SystemClock& clock_;
   boost::asio::io_context io_;
-  boost::asio::ip::udp::resolver resolver_;
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;
   std::array<std::uint8_t, kNtpPacketSize> request_{};
@@ -198,8 +238,16 @@ class SntpTimeQuery final : public TimeQuery {
                               const platform::SystemClock& clock) override {
     if (timeout <= Millis{0}) return fail(ErrorCode::kTimeout, server.display() + ": no time left for a query");
     try {
-      Exchange exchange(server, timeout, clock);
-      return exchange.run();
+      const auto start = std::chrono::steady_clock::now();
+      auto endpoint = resolve(server, timeout);
+      if (!endpoint.ok()) return endpoint.error();
+      const auto left = timeout - std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
+      if (left <= Millis{0}) {
+        return fail(ErrorCode::kTimeout, server.display() + ": resolving the name used up the " +
+                                             std::to_string(timeout.count()) + " ms");
+      }
+      Exchange exchange(server, clock);
+      return exchange.run(*endpoint, left, timeout);
     } catch (const std::exception& e) {
       return fail(ErrorCode::kIo, server.display() + ": network error: " + e.what());
     }
