@@ -127,7 +127,10 @@ const FixerSchedule* Engine::schedule(const std::string& fixerId) const {
   return it == schedules_.end() ? nullptr : &it->second;
 }
 
-void Engine::publish(const std::string& event) { pendingEvents_.push_back(event); }
+void Engine::publish(const std::string& event) {
+  pendingEvents_.push_back(event);
+  for (const auto& id : takeListeners()) scheduleFor(id).trigger(platform_.time->now());
+}
 
 void Engine::trigger(const std::string& fixerId) {
   const auto now = platform_.time->now();
@@ -160,30 +163,41 @@ void Engine::consumeResetRequests() {
   }
 }
 
+std::vector<std::string> Engine::takeListeners() {
+  std::vector<std::string> listeners;
+  for (const auto& event : pendingEvents_) {
+    for (const auto& fixer : fixers_.all()) {
+      const auto triggers = fixer->triggers();
+      if (std::find(triggers.begin(), triggers.end(), event) != triggers.end() &&
+          std::find(listeners.begin(), listeners.end(), fixer->id()) == listeners.end()) {
+        listeners.push_back(fixer->id());
+      }
+    }
+  }
+  pendingEvents_.clear();
+  return listeners;
+}
+
+bool Engine::enabled(const std::string& fixerId) const {
+  const auto settings = policy_ ? policy_->policy.fixer(fixerId) : std::nullopt;
+  return settings && settings->mode != Mode::kOff;
+}
+
 std::vector<RunReport> Engine::runDue() {
   std::vector<RunReport> reports;
   if (!policy_) return reports;
   consumeResetRequests();
-  // Events published by one fixer make others due at once; loop until nothing more is due now. The bound keeps
-  // two fixers that trigger each other from spinning.
+  // A published event makes its listeners due at once: those later in the order run in this round, those that
+  // already ran run again in the next. The bound keeps two fixers that trigger each other from spinning.
   for (int round = 0; round < 8; ++round) {
-    const auto now = platform_.time->now();
-    for (const auto& event : pendingEvents_) {
-      for (const auto& fixer : fixers_.all()) {
-        const auto triggers = fixer->triggers();
-        if (std::find(triggers.begin(), triggers.end(), event) != triggers.end()) scheduleFor(fixer->id()).trigger(now);
-      }
-    }
-    pendingEvents_.clear();
     bool ran = false;
     for (const auto& fixer : fixers_.all()) {
-      const auto settings = policy_->policy.fixer(fixer->id());
-      if (!settings || settings->mode == Mode::kOff) continue;
-      if (!scheduleFor(fixer->id()).due(now)) continue;
+      if (!enabled(fixer->id()) || !scheduleFor(fixer->id()).due(platform_.time->now())) continue;
       reports.push_back(runFixer(*fixer, RunReason::kScheduled));
       ran = true;
+      for (const auto& id : takeListeners()) scheduleFor(id).trigger(platform_.time->now());
     }
-    if (!ran && pendingEvents_.empty()) break;
+    if (!ran) break;
   }
   saveStatus();
   return reports;
@@ -192,23 +206,24 @@ std::vector<RunReport> Engine::runDue() {
 std::vector<RunReport> Engine::runAllOnce(const std::optional<std::string>& only) {
   std::vector<RunReport> reports;
   if (!policy_) return reports;
-  for (const auto& fixer : fixers_.all()) {
-    if (only && fixer->id() != *only) continue;
-    reports.push_back(runFixer(*fixer, RunReason::kOnce));
-  }
-  // Events raised during the pass run their listeners too, as the service would.
-  std::set<std::string> ranTriggered;
-  while (!pendingEvents_.empty()) {
-    auto events = std::move(pendingEvents_);
-    pendingEvents_.clear();
-    for (const auto& event : events) {
-      for (const auto& fixer : fixers_.all()) {
-        const auto triggers = fixer->triggers();
-        if (std::find(triggers.begin(), triggers.end(), event) == triggers.end()) continue;
-        if (!ranTriggered.insert(fixer->id()).second) continue;
-        reports.push_back(runFixer(*fixer, RunReason::kTriggered));
+  // Listeners that had already run when an event came run once more after the pass, as the service would.
+  std::set<std::string> ran;
+  std::vector<std::string> rerun;
+  auto runOne = [&](fixers::Fixer& fixer, RunReason reason) {
+    reports.push_back(runFixer(fixer, reason));
+    ran.insert(fixer.id());
+    for (const auto& id : takeListeners()) {
+      if (ran.count(id) && enabled(id) && std::find(rerun.begin(), rerun.end(), id) == rerun.end()) {
+        rerun.push_back(id);
       }
     }
+  };
+  for (const auto& fixer : fixers_.all()) {
+    if (only && fixer->id() != *only) continue;
+    runOne(*fixer, RunReason::kOnce);
+  }
+  for (std::size_t i = 0; i < rerun.size() && i < 8; ++i) {
+    if (auto* fixer = fixers_.find(rerun[i])) runOne(*fixer, RunReason::kTriggered);
   }
   saveStatus();
   return reports;
@@ -351,7 +366,6 @@ RunReport Engine::runPhases(fixers::Fixer& fixer, FixerSchedule& schedule, Mode 
                      .message = "A disruptive step waits for the maintenance window, which opens at " +
                                 formatUtc(at) + ".",
                      .details = {{"window_opens", formatUtc(at)}}});
-    schedule.recordSuccess(now);
     schedule.deferUntil(at);
     report.action = "deferred";
     report.outcome = "deferred";
@@ -371,7 +385,7 @@ RunReport Engine::runPhases(fixers::Fixer& fixer, FixerSchedule& schedule, Mode 
   if (!outcome.ok) return fail("apply", outcome.message, AuditEntry{.details = outcome.details});
   audit(id, "applied", modeName, AuditEntry{.outcome = "ok", .message = outcome.message, .details = outcome.details});
   report.action = "applied " + countActions(plan.size());
-  for (const auto& event : outcome.events) publish(event);
+  pendingEvents_.insert(pendingEvents_.end(), outcome.events.begin(), outcome.events.end());
   if (ctx.pastDeadline()) return fail("apply", "The run passed its deadline while applying.");
 
   // Verify by detecting again.

@@ -75,6 +75,9 @@ class Engine {
   ScheduleSettings settingsFor(const std::string& fixerId) const;
   FixerSchedule& scheduleFor(const std::string& fixerId);
   void consumeResetRequests();
+  /// The fixers listening to the events published since the last call; clears them.
+  std::vector<std::string> takeListeners();
+  bool enabled(const std::string& fixerId) const;
 
   platform::Platform& platform_;
   fixers::FixerRegistry& fixers_;

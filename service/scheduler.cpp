@@ -103,7 +103,10 @@ bool FixerSchedule::recordFailure(SysTime now) {
   return false;
 }
 
-void FixerSchedule::deferUntil(SysTime windowStart) { nextDue_ = std::min(nextDue_, windowStart); }
+void FixerSchedule::deferUntil(SysTime windowStart) {
+  failures_ = 0;
+  nextDue_ = windowStart;
+}
 
 void FixerSchedule::resetBreaker() {
   breakerOpen_ = false;

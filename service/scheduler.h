@@ -59,7 +59,8 @@ class FixerSchedule {
   /// A run failed: back off exponentially (initial, 2x, 4x... capped); returns true when this failure opened the
   /// circuit breaker.
   bool recordFailure(SysTime now);
-  /// A disruptive step waits for the maintenance window: come back at `windowStart` unless due earlier anyway.
+  /// A disruptive step waits for the maintenance window: the next run is at `windowStart` (a run before it
+  /// could only defer again), which is the catch-up.
   void deferUntil(SysTime windowStart);
 
   int consecutiveFailures() const { return failures_; }
