@@ -6,8 +6,8 @@
 namespace remediator::platform {
 
 /// `text` with the ASCII letters A-Z turned into a-z; other bytes (UTF-8 included) stay as they are. Windows
-/// compares registry keys, service names and product names without regard to case; folding ASCII is enough for
-/// the names this product deals with.
+/// compares registry keys, service names and product names without regard to case; folding ASCII is enough
+/// for the names this product deals with.
 std::string toLowerAscii(std::string_view text);
 
 /// Whether `a` and `b` are equal when ASCII case is ignored.

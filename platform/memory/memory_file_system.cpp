@@ -8,7 +8,7 @@ struct MemoryFileSystem::Node {
   std::uint64_t size = 0;
   SysTime modified{};
   bool locked = false;
-  std::string target;  // links only
+  std::string target;                                     // links only
   std::map<std::string, std::unique_ptr<Node>> children;  // directories only
 };
 
@@ -16,7 +16,7 @@ struct MemoryFileSystem::Node {
 struct MemoryFileSystem::Located {
   Node* parent = nullptr;  // null for the root
   std::string name;
-  Node* node = nullptr;    // null when the entry does not exist
+  Node* node = nullptr;  // null when the entry does not exist
 };
 
 namespace {
@@ -70,10 +70,8 @@ Result<MemoryFileSystem::Located> MemoryFileSystem::locate(const std::filesystem
       if (!createParents) {
         return fail(ErrorCode::kNotFound, path.string() + ": directory " + prefix + " does not exist");
       }
-      auto created = std::make_unique<Node>();
-      created->modified = time_.now();
-      dir->modified = created->modified;
-      found = dir->children.emplace(parts[i], std::move(created)).first;
+      dir->modified = time_.now();
+      found = dir->children.emplace(parts[i], makeNode(FileType::kDirectory)).first;
     }
     Node* child = found->second.get();
     if (child->type == FileType::kLink) {
@@ -90,11 +88,35 @@ Result<MemoryFileSystem::Located> MemoryFileSystem::locate(const std::filesystem
   return Located{dir, parts.back(), found == dir->children.end() ? nullptr : found->second.get()};
 }
 
-Result<MemoryFileSystem::Node*> MemoryFileSystem::findNode(const std::filesystem::path& path) const {
+Result<MemoryFileSystem::Located> MemoryFileSystem::locateExisting(const std::filesystem::path& path) const {
   auto where = locate(path, false);
+  if (where && where->node == nullptr) return notFound(path);
+  return where;
+}
+
+Result<MemoryFileSystem::Node*> MemoryFileSystem::findNode(const std::filesystem::path& path) const {
+  auto where = locateExisting(path);
   if (!where) return where.error();
-  if (where->node == nullptr) return notFound(path);
   return where->node;
+}
+
+std::unique_ptr<MemoryFileSystem::Node> MemoryFileSystem::makeNode(FileType type,
+                                                                   std::optional<SysTime> modified) const {
+  auto node = std::make_unique<Node>();
+  node->type = type;
+  node->modified = modified.value_or(time_.now());
+  return node;
+}
+
+void MemoryFileSystem::attach(const Located& where, std::unique_ptr<Node> node) {
+  // A new or replaced entry changes its directory, as it would on disk.
+  where.parent->modified = time_.now();
+  where.parent->children[where.name] = std::move(node);
+}
+
+void MemoryFileSystem::detach(const Located& where) {
+  where.parent->children.erase(where.name);
+  where.parent->modified = time_.now();
 }
 
 Result<FileInfo> MemoryFileSystem::status(const std::filesystem::path& path) const {
@@ -143,35 +165,29 @@ Result<void> MemoryFileSystem::writeFileAtomic(const std::filesystem::path& path
     if (existing->locked) return fail(ErrorCode::kBusy, path.string() + " is locked by another process");
   }
   // Like a rename over the old entry: a link there is replaced, its target untouched.
-  auto file = std::make_unique<Node>();
-  file->type = FileType::kFile;
+  auto file = makeNode(FileType::kFile);
   file->content = data;
   file->size = data.size();
-  file->modified = time_.now();
-  where->parent->modified = file->modified;
-  where->parent->children[where->name] = std::move(file);
+  attach(*where, std::move(file));
   return {};
 }
 
 Result<void> MemoryFileSystem::removeFile(const std::filesystem::path& path) {
   std::lock_guard lock(mutex_);
-  auto where = locate(path, false);
+  auto where = locateExisting(path);
   if (!where) return where.error();
-  if (where->node == nullptr) return notFound(path);
   if (where->node->type == FileType::kDirectory) {
     return fail(ErrorCode::kInvalidArgument, path.string() + " is a directory, not a file");
   }
   if (where->node->locked) return fail(ErrorCode::kBusy, path.string() + " is locked by another process");
-  where->parent->children.erase(where->name);
-  where->parent->modified = time_.now();
+  detach(*where);
   return {};
 }
 
 Result<void> MemoryFileSystem::removeDirectory(const std::filesystem::path& path) {
   std::lock_guard lock(mutex_);
-  auto where = locate(path, false);
+  auto where = locateExisting(path);
   if (!where) return where.error();
-  if (where->node == nullptr) return notFound(path);
   if (where->parent == nullptr) return fail(ErrorCode::kInvalidArgument, "cannot remove the root directory");
   if (where->node->type != FileType::kDirectory) {
     return fail(ErrorCode::kInvalidArgument, path.string() + " is not a directory");
@@ -180,8 +196,7 @@ Result<void> MemoryFileSystem::removeDirectory(const std::filesystem::path& path
     return fail(ErrorCode::kInvalidArgument, path.string() + " is not empty");
   }
   if (where->node->locked) return fail(ErrorCode::kBusy, path.string() + " is in use by another process");
-  where->parent->children.erase(where->name);
-  where->parent->modified = time_.now();
+  detach(*where);
   return {};
 }
 
@@ -193,10 +208,7 @@ Result<void> MemoryFileSystem::createDirectories(const std::filesystem::path& pa
     if (where->node->type == FileType::kDirectory) return {};
     return fail(ErrorCode::kInvalidArgument, path.string() + " exists and is not a directory");
   }
-  auto dir = std::make_unique<Node>();
-  dir->modified = time_.now();
-  where->parent->modified = dir->modified;
-  where->parent->children[where->name] = std::move(dir);
+  attach(*where, makeNode(FileType::kDirectory));
   return {};
 }
 
@@ -218,33 +230,25 @@ Result<void> MemoryFileSystem::addEntry(const std::filesystem::path& path, std::
 
 Result<void> MemoryFileSystem::addFile(const std::filesystem::path& path, std::string content,
                                        std::optional<SysTime> modified) {
-  auto node = std::make_unique<Node>();
-  node->type = FileType::kFile;
+  auto node = makeNode(FileType::kFile, modified);
   node->size = content.size();
   node->content = std::move(content);
-  node->modified = modified.value_or(time_.now());
   return addEntry(path, std::move(node));
 }
 
-Result<void> MemoryFileSystem::addDirectory(const std::filesystem::path& path, std::optional<SysTime> modified) {
-  auto node = std::make_unique<Node>();
-  node->modified = modified.value_or(time_.now());
-  return addEntry(path, std::move(node));
+Result<void> MemoryFileSystem::addDirectory(const std::filesystem::path& path,
+                                            std::optional<SysTime> modified) {
+  return addEntry(path, makeNode(FileType::kDirectory, modified));
 }
 
 Result<void> MemoryFileSystem::addLink(const std::filesystem::path& path, std::string target) {
-  auto node = std::make_unique<Node>();
-  node->type = FileType::kLink;
+  auto node = makeNode(FileType::kLink);
   node->target = std::move(target);
-  node->modified = time_.now();
   return addEntry(path, std::move(node));
 }
 
 Result<void> MemoryFileSystem::addOther(const std::filesystem::path& path) {
-  auto node = std::make_unique<Node>();
-  node->type = FileType::kOther;
-  node->modified = time_.now();
-  return addEntry(path, std::move(node));
+  return addEntry(path, makeNode(FileType::kOther));
 }
 
 Result<void> MemoryFileSystem::setSize(const std::filesystem::path& path, std::uint64_t size) {
@@ -283,7 +287,8 @@ Result<std::string> MemoryFileSystem::linkTarget(const std::filesystem::path& pa
   std::lock_guard lock(mutex_);
   auto node = findNode(path);
   if (!node) return node.error();
-  if ((*node)->type != FileType::kLink) return fail(ErrorCode::kInvalidArgument, path.string() + " is not a link");
+  if ((*node)->type != FileType::kLink)
+    return fail(ErrorCode::kInvalidArgument, path.string() + " is not a link");
   return (*node)->target;
 }
 

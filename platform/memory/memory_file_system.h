@@ -36,7 +36,8 @@ class MemoryFileSystem final : public FileSystem {
   Result<void> addFile(const std::filesystem::path& path, std::string content = {},
                        std::optional<SysTime> modified = std::nullopt);
   /// Setup: creates the directory `path` and its parents, modified at `modified` or now.
-  Result<void> addDirectory(const std::filesystem::path& path, std::optional<SysTime> modified = std::nullopt);
+  Result<void> addDirectory(const std::filesystem::path& path,
+                            std::optional<SysTime> modified = std::nullopt);
   /// Setup: creates a link at `path` pointing to `target`; the target need not exist and is never visited.
   Result<void> addLink(const std::filesystem::path& path, std::string target);
   /// Setup: creates an entry that is neither file, directory nor link (a device, socket or fifo).
@@ -56,8 +57,12 @@ class MemoryFileSystem final : public FileSystem {
   struct Node;
   struct Located;
   Result<Located> locate(const std::filesystem::path& path, bool createParents) const;
-  Result<void> addEntry(const std::filesystem::path& path, std::unique_ptr<Node> node);
+  Result<Located> locateExisting(const std::filesystem::path& path) const;
   Result<Node*> findNode(const std::filesystem::path& path) const;
+  std::unique_ptr<Node> makeNode(FileType type, std::optional<SysTime> modified = std::nullopt) const;
+  void attach(const Located& where, std::unique_ptr<Node> node);
+  void detach(const Located& where);
+  Result<void> addEntry(const std::filesystem::path& path, std::unique_ptr<Node> node);
 
   const TimeSource& time_;
   mutable std::mutex mutex_;

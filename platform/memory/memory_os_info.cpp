@@ -22,39 +22,17 @@ Result<std::string> MemoryOsInfo::upgradeStaged() const {
   return upgradeStaged_;
 }
 
-void MemoryOsInfo::setIdentity(OsIdentity identity) {
-  std::lock_guard lock(mutex_);
-  identity_ = std::move(identity);
-}
-
-void MemoryOsInfo::failIdentity(Error error) {
-  std::lock_guard lock(mutex_);
-  identity_ = std::move(error);
-}
+void MemoryOsInfo::setIdentity(OsIdentity identity) { assign(identity_, std::move(identity)); }
+void MemoryOsInfo::failIdentity(Error error) { assign(identity_, std::move(error)); }
 
 void MemoryOsInfo::setHostName(std::string name) {
   std::lock_guard lock(mutex_);
   hostName_ = std::move(name);
 }
 
-void MemoryOsInfo::setPendingReboot(std::string signal) {
-  std::lock_guard lock(mutex_);
-  pendingReboot_ = std::move(signal);
-}
-
-void MemoryOsInfo::failPendingReboot(Error error) {
-  std::lock_guard lock(mutex_);
-  pendingReboot_ = std::move(error);
-}
-
-void MemoryOsInfo::setUpgradeStaged(std::string signal) {
-  std::lock_guard lock(mutex_);
-  upgradeStaged_ = std::move(signal);
-}
-
-void MemoryOsInfo::failUpgradeStaged(Error error) {
-  std::lock_guard lock(mutex_);
-  upgradeStaged_ = std::move(error);
-}
+void MemoryOsInfo::setPendingReboot(std::string signal) { assign(pendingReboot_, std::move(signal)); }
+void MemoryOsInfo::failPendingReboot(Error error) { assign(pendingReboot_, std::move(error)); }
+void MemoryOsInfo::setUpgradeStaged(std::string signal) { assign(upgradeStaged_, std::move(signal)); }
+void MemoryOsInfo::failUpgradeStaged(Error error) { assign(upgradeStaged_, std::move(error)); }
 
 }  // namespace remediator::platform

@@ -2,13 +2,14 @@
 
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 #include "platform/os_info.h"
 
 namespace remediator::platform {
 
-/// OS facts for tests, each settable, errors included. Starts as an up-to-date Windows 10 Pro named "PC01" with
-/// no pending reboot and no staged upgrade.
+/// OS facts for tests, each settable, errors included. Starts as an up-to-date Windows 10 Pro named "PC01"
+/// with no pending reboot and no staged upgrade.
 class MemoryOsInfo final : public OsInfo {
  public:
   Result<OsIdentity> identity() const override;
@@ -20,6 +21,7 @@ class MemoryOsInfo final : public OsInfo {
   void setIdentity(OsIdentity identity);
   /// Makes identity() fail with `error`, as when the version keys cannot be read.
   void failIdentity(Error error);
+  /// What hostName() returns from now on.
   void setHostName(std::string name);
   /// The signal pendingReboot() reports ("" for none).
   void setPendingReboot(std::string signal);
@@ -31,6 +33,12 @@ class MemoryOsInfo final : public OsInfo {
   void failUpgradeStaged(Error error);
 
  private:
+  template <typename T>
+  void assign(Result<T>& member, std::type_identity_t<Result<T>> value) {
+    std::lock_guard lock(mutex_);
+    member = std::move(value);
+  }
+
   mutable std::mutex mutex_;
   Result<OsIdentity> identity_{OsIdentity{"Windows 10 Pro", "10.0", "19045", "3803"}};
   std::string hostName_ = "PC01";

@@ -3,8 +3,7 @@
 namespace remediator::platform {
 
 MemoryPlatform::MemoryPlatform(TimeSource& time)
-    : clock(time),
-      files(time),
-      platform_{&time, &clock, &os, &files, &processes, &registry, &services, &products, &secrets} {}
+    : clock(time), files(time), platform_{&time,     &clock,    &os,       &files,  &processes,
+                                          &registry, &services, &products, &secrets} {}
 
 }  // namespace remediator::platform

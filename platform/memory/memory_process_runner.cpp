@@ -26,8 +26,8 @@ Result<ProcessResult> MemoryProcessRunner::run(const ProcessRequest& request) {
     if (found != handlers_.end()) handler = found->second;
   }
   if (!handler) {
-    return fail(ErrorCode::kNotFound,
-                "program '" + request.program + "' does not exist (no reply scripted in MemoryProcessRunner)");
+    return fail(ErrorCode::kNotFound, "program '" + request.program +
+                                          "' does not exist (no reply scripted in MemoryProcessRunner)");
   }
   // Called without the lock held: a handler may run further requests or inspect this runner.
   return handler(request);
@@ -52,8 +52,9 @@ std::vector<ProcessRequest> MemoryProcessRunner::requests() const {
 
 int MemoryProcessRunner::runCount(const std::string& program) const {
   std::lock_guard lock(mutex_);
-  return static_cast<int>(std::count_if(requests_.begin(), requests_.end(),
-                                        [&](const ProcessRequest& request) { return names(program, request.program); }));
+  return static_cast<int>(
+      std::count_if(requests_.begin(), requests_.end(),
+                    [&](const ProcessRequest& request) { return names(program, request.program); }));
 }
 
 }  // namespace remediator::platform

@@ -40,19 +40,19 @@ Result<RegistryValue> MemoryRegistry::read(const std::string& key, const std::st
   const auto& keys = tree(view);
   const auto found = keys.find(normalise(key));
   if (found == keys.end()) {
-    return fail(ErrorCode::kNotFound, std::string("registry key HKLM\\") + key + " does not exist (" +
-                                          viewName(view) + " view)");
+    return fail(ErrorCode::kNotFound,
+                std::string("registry key HKLM\\") + key + " does not exist (" + viewName(view) + " view)");
   }
   const auto value = found->second.values.find(name);
   if (value == found->second.values.end()) {
-    return fail(ErrorCode::kNotFound, "registry value '" + name + "' does not exist under HKLM\\" + key + " (" +
-                                          viewName(view) + " view)");
+    return fail(ErrorCode::kNotFound, "registry value '" + name + "' does not exist under HKLM\\" + key +
+                                          " (" + viewName(view) + " view)");
   }
   return value->second;
 }
 
-Result<void> MemoryRegistry::write(const std::string& key, const std::string& name, const RegistryValue& value,
-                                   RegistryView view) {
+Result<void> MemoryRegistry::write(const std::string& key, const std::string& name,
+                                   const RegistryValue& value, RegistryView view) {
   std::lock_guard lock(mutex_);
   const std::string path = normalise(key);
   if (auto denied = deniedLocked(path)) return *denied;
@@ -76,8 +76,8 @@ Result<std::vector<std::string>> MemoryRegistry::subkeys(const std::string& key,
   const std::string path = normalise(key);
   const auto& keys = tree(view);
   if (keys.find(path) == keys.end()) {
-    return fail(ErrorCode::kNotFound, std::string("registry key HKLM\\") + key + " does not exist (" +
-                                          viewName(view) + " view)");
+    return fail(ErrorCode::kNotFound,
+                std::string("registry key HKLM\\") + key + " does not exist (" + viewName(view) + " view)");
   }
   std::vector<std::string> names;
   const std::size_t prefix = path.empty() ? 0 : path.size() + 1;

@@ -11,8 +11,8 @@
 namespace remediator::platform {
 
 /// An in-memory service manager for tests. Services exist once a test adds them; names compare without regard
-/// to case as in the SCM. start() makes a service run and stop() stops it at once (timeouts are not waited on),
-/// unless the test made that operation fail.
+/// to case as in the SCM. start() makes a service run and stop() stops it at once (timeouts are not waited
+/// on), unless the test made that operation fail.
 class MemoryServiceManager final : public ServiceManager {
  public:
   Result<ServiceState> query(const std::string& name) const override;
@@ -23,8 +23,8 @@ class MemoryServiceManager final : public ServiceManager {
   void addService(const std::string& name, ServiceState state = ServiceState::kStopped);
   /// Uninstalls the service; returns whether it existed.
   bool removeService(const std::string& name);
-  /// Makes start(name) fail with `error`, leaving the state as it is, until clearFailures(name). May be called
-  /// before the service is added.
+  /// Makes start(name) fail with `error`, leaving the state as it is, until clearFailures(name). May be
+  /// called before the service is added.
   void failStart(const std::string& name, Error error);
   /// Makes stop(name) fail with `error`, leaving the state as it is, until clearFailures(name).
   void failStop(const std::string& name, Error error);

@@ -26,8 +26,9 @@ FileInfo infoFromStat(const struct stat& st) {
     info.type = FileType::kOther;
   }
   info.size = info.type == FileType::kDirectory ? 0 : static_cast<std::uint64_t>(st.st_size);
-  info.modified = SysTime{} + std::chrono::duration_cast<SysTime::duration>(
-                                  std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec));
+  info.modified =
+      SysTime{} + std::chrono::duration_cast<SysTime::duration>(std::chrono::seconds(st.st_mtim.tv_sec) +
+                                                                std::chrono::nanoseconds(st.st_mtim.tv_nsec));
   return info;
 }
 
@@ -121,7 +122,8 @@ Result<void> PosixFileSystem::writeFileAtomic(const std::filesystem::path& path,
   mode_t mode = 0644;
   struct stat existing {};
   if (::lstat(path.c_str(), &existing) == 0) {
-    if (S_ISDIR(existing.st_mode)) return fail(ErrorCode::kInvalidArgument, path.string() + " is a directory");
+    if (S_ISDIR(existing.st_mode))
+      return fail(ErrorCode::kInvalidArgument, path.string() + " is a directory");
     if (S_ISREG(existing.st_mode)) mode = existing.st_mode & 07777;
   } else if (errno != ENOENT) {
     return errnoError("read the status of", path.string(), errno);
@@ -145,7 +147,8 @@ Result<void> PosixFileSystem::writeFileAtomic(const std::filesystem::path& path,
 Result<void> PosixFileSystem::removeFile(const std::filesystem::path& path) {
   auto st = linkStatus(path);
   if (!st) return st.error();
-  if (S_ISDIR(st->st_mode)) return fail(ErrorCode::kInvalidArgument, path.string() + " is a directory, not a file");
+  if (S_ISDIR(st->st_mode))
+    return fail(ErrorCode::kInvalidArgument, path.string() + " is a directory, not a file");
   // unlink() never follows a link: it removes the link itself.
   if (::unlink(path.c_str()) != 0) return errnoError("remove", path.string(), errno);
   return {};

@@ -12,21 +12,27 @@ namespace remediator::platform {
 ErrorCode errorCodeFromErrno(int err) {
   switch (err) {
     case ENOENT:
-    case ENOTDIR: return ErrorCode::kNotFound;
+    case ENOTDIR:
+      return ErrorCode::kNotFound;
     case EACCES:
     case EPERM:
-    case EROFS: return ErrorCode::kPermissionDenied;
+    case EROFS:
+      return ErrorCode::kPermissionDenied;
     case EBUSY:
     case ETXTBSY:
-    case EWOULDBLOCK: return ErrorCode::kBusy;
+    case EWOULDBLOCK:
+      return ErrorCode::kBusy;
     case EINVAL:
     case EISDIR:
     case ELOOP:
     case ENAMETOOLONG:
     case ENOTEMPTY:
-    case EEXIST: return ErrorCode::kInvalidArgument;
-    case ETIMEDOUT: return ErrorCode::kTimeout;
-    default: return ErrorCode::kIo;
+    case EEXIST:
+      return ErrorCode::kInvalidArgument;
+    case ETIMEDOUT:
+      return ErrorCode::kTimeout;
+    default:
+      return ErrorCode::kIo;
   }
 }
 

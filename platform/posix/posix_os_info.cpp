@@ -39,7 +39,8 @@ Result<std::string> unquote(const std::string& raw, const std::string& where) {
     out += c;
   }
   if (quote) {
-    if (pos >= raw.size()) return fail(ErrorCode::kInvalidData, where + ": the value has no closing " + quote);
+    if (pos >= raw.size())
+      return fail(ErrorCode::kInvalidData, where + ": the value has no closing " + quote);
     if (pos + 1 != raw.size()) {
       return fail(ErrorCode::kInvalidData, where + ": text after the closing quote: " + raw.substr(pos + 1));
     }
@@ -49,7 +50,8 @@ Result<std::string> unquote(const std::string& raw, const std::string& where) {
 
 }  // namespace
 
-Result<std::map<std::string, std::string>> parseOsRelease(const std::string& text, const std::string& source) {
+Result<std::map<std::string, std::string>> parseOsRelease(const std::string& text,
+                                                          const std::string& source) {
   std::map<std::string, std::string> fields;
   std::size_t start = 0;
   for (int lineNumber = 1; start < text.size(); ++lineNumber) {
@@ -65,7 +67,8 @@ Result<std::map<std::string, std::string>> parseOsRelease(const std::string& tex
     }
     const std::string key = line.substr(0, equals);
     for (char c : key) {
-      if (!isKeyChar(c)) return fail(ErrorCode::kInvalidData, where + ": invalid variable name '" + key + "'");
+      if (!isKeyChar(c))
+        return fail(ErrorCode::kInvalidData, where + ": invalid variable name '" + key + "'");
     }
     auto value = unquote(line.substr(equals + 1), where + " (" + key + ")");
     if (!value) return value.error();
@@ -74,7 +77,8 @@ Result<std::map<std::string, std::string>> parseOsRelease(const std::string& tex
   return fields;
 }
 
-OsIdentity osIdentityFromRelease(const std::map<std::string, std::string>& fields, const std::string& kernel) {
+OsIdentity osIdentityFromRelease(const std::map<std::string, std::string>& fields,
+                                 const std::string& kernel) {
   auto field = [&](const char* key) {
     const auto found = fields.find(key);
     return found == fields.end() ? std::string() : found->second;
@@ -91,7 +95,8 @@ OsIdentity osIdentityFromRelease(const std::map<std::string, std::string>& field
 }
 
 PosixOsInfo::PosixOsInfo()
-    : osReleaseCandidates_{"/etc/os-release", "/usr/lib/os-release"}, rebootRequired_("/var/run/reboot-required") {}
+    : osReleaseCandidates_{"/etc/os-release", "/usr/lib/os-release"},
+      rebootRequired_("/var/run/reboot-required") {}
 
 PosixOsInfo::PosixOsInfo(std::filesystem::path osRelease, std::filesystem::path rebootRequired)
     : osReleaseCandidates_{std::move(osRelease)}, rebootRequired_(std::move(rebootRequired)) {}

@@ -2,15 +2,15 @@
 
 #include <filesystem>
 #include <map>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "platform/os_info.h"
 
 namespace remediator::platform {
 
-/// OS facts on Linux: identity from os-release and uname, a pending reboot from the Debian/Ubuntu marker file.
-/// Linux has no staged OS upgrades in the Windows sense, so upgradeStaged() is always "".
+/// OS facts on Linux: identity from os-release and uname, a pending reboot from the Debian/Ubuntu marker
+/// file. Linux has no staged OS upgrades in the Windows sense, so upgradeStaged() is always "".
 class PosixOsInfo final : public OsInfo {
  public:
   /// Reads /etc/os-release (falling back to /usr/lib/os-release) and /var/run/reboot-required.

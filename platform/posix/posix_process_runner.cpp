@@ -48,9 +48,11 @@ class SpawnSetup {
     sigemptyset(&mask);
     sigset_t defaults;
     sigemptyset(&defaults);
-    for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2}) sigaddset(&defaults, sig);
-    if (rc == 0) rc = ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                            POSIX_SPAWN_SETSIGDEF);
+    for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2})
+      sigaddset(&defaults, sig);
+    if (rc == 0)
+      rc = ::posix_spawnattr_setflags(&attr_,
+                                      POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     if (rc == 0) rc = ::posix_spawnattr_setpgroup(&attr_, 0);
     if (rc == 0) rc = ::posix_spawnattr_setsigmask(&attr_, &mask);
     if (rc == 0) rc = ::posix_spawnattr_setsigdefault(&attr_, &defaults);
@@ -70,7 +72,8 @@ bool readAvailable(int fd, std::string& output) {
   for (;;) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n > 0) {
-      const std::size_t room = PosixProcessRunner::kMaxOutput - std::min(output.size(), PosixProcessRunner::kMaxOutput);
+      const std::size_t room =
+          PosixProcessRunner::kMaxOutput - std::min(output.size(), PosixProcessRunner::kMaxOutput);
       output.append(buffer, std::min(room, static_cast<std::size_t>(n)));
       continue;
     }
@@ -121,12 +124,15 @@ Result<ProcessResult> PosixProcessRunner::run(const ProcessRequest& request) {
   {
     SpawnSetup setup;
     rc = setup.prepare(writeFd, request.workingDirectory);
-    if (rc == 0) rc = ::posix_spawnp(&pid, request.program.c_str(), setup.actions(), setup.attributes(), argv.data(), environ);
+    if (rc == 0)
+      rc = ::posix_spawnp(&pid, request.program.c_str(), setup.actions(), setup.attributes(), argv.data(),
+                          environ);
   }
   ::close(writeFd);
   if (rc != 0) {
     ::close(readFd);
-    if (rc == ENOENT) return fail(ErrorCode::kNotFound, "cannot run " + request.program + ": no such program");
+    if (rc == ENOENT)
+      return fail(ErrorCode::kNotFound, "cannot run " + request.program + ": no such program");
     return errnoError("run", request.program, rc);
   }
 

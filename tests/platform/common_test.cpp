@@ -51,17 +51,27 @@ TEST(ServiceStateNameTest, EveryStateHasItsOwnName) {
 // --- findProduct ---
 
 std::vector<InstalledProduct> sampleProducts() {
-  InstalledProduct office{"Microsoft Office", "16.0", "Microsoft", "{90160000-0011-0000-1000-0000000FF1CE}",
-                          "", "MsiExec.exe /X{90160000-0011-0000-1000-0000000FF1CE}", ""};
-  InstalledProduct connector{"Windows Server Essentials Connector", "6.3", "Microsoft",
-                             "{A7C1D5E2-0000-4000-8000-00000000C0DE}", "{B1B2B3B4-0000-4000-8000-0000000000AA}",
-                             "MsiExec.exe /X{A7C1D5E2-0000-4000-8000-00000000C0DE}", ""};
+  InstalledProduct office{"Microsoft Office",
+                          "16.0",
+                          "Microsoft",
+                          "{90160000-0011-0000-1000-0000000FF1CE}",
+                          "",
+                          "MsiExec.exe /X{90160000-0011-0000-1000-0000000FF1CE}",
+                          ""};
+  InstalledProduct connector{"Windows Server Essentials Connector",
+                             "6.3",
+                             "Microsoft",
+                             "{A7C1D5E2-0000-4000-8000-00000000C0DE}",
+                             "{B1B2B3B4-0000-4000-8000-0000000000AA}",
+                             "MsiExec.exe /X{A7C1D5E2-0000-4000-8000-00000000C0DE}",
+                             ""};
   InstalledProduct tool{"Tool", "1", "", "", "", "\"C:\\Program Files\\Tool\\uninst.exe\"", ""};
   return {office, connector, tool};
 }
 
 TEST(FindProductTest, MatchesDisplayNameWithoutCase) {
-  auto found = findProduct(sampleProducts(), {"Windows Server 2012 Connector", "windows server ESSENTIALS connector"});
+  auto found =
+      findProduct(sampleProducts(), {"Windows Server 2012 Connector", "windows server ESSENTIALS connector"});
   ASSERT_TRUE(found);
   EXPECT_EQ(found->version, "6.3");
 }
@@ -101,7 +111,8 @@ TEST(FindProductTest, NothingMatchesGivesNullopt) {
 // --- OsIdentity ---
 
 TEST(OsIdentityTest, DescribeJoinsTheFields) {
-  EXPECT_EQ((OsIdentity{"Windows 10 Pro", "10.0", "19045", "3803"}).describe(), "Windows 10 Pro 10.0 19045.3803");
+  EXPECT_EQ((OsIdentity{"Windows 10 Pro", "10.0", "19045", "3803"}).describe(),
+            "Windows 10 Pro 10.0 19045.3803");
   EXPECT_EQ((OsIdentity{"Debian GNU/Linux", "12 (bookworm)", "6.1.0-13-amd64", ""}).describe(),
             "Debian GNU/Linux 12 (bookworm) 6.1.0-13-amd64");
   EXPECT_EQ((OsIdentity{"Linux", "", "6.1", ""}).describe(), "Linux 6.1");

@@ -60,9 +60,13 @@ TEST(MemoryServiceManagerTest, RemovedServiceIsGone) {
 // --- MemoryInstalledProducts ---
 
 InstalledProduct connector() {
-  return InstalledProduct{"Windows Server Essentials Connector", "6.3.9600", "Microsoft Corporation",
-                          "{A7C1D5E2-0000-4000-8000-00000000C0DE}", "",
-                          "MsiExec.exe /X{A7C1D5E2-0000-4000-8000-00000000C0DE}", ""};
+  return InstalledProduct{"Windows Server Essentials Connector",
+                          "6.3.9600",
+                          "Microsoft Corporation",
+                          "{A7C1D5E2-0000-4000-8000-00000000C0DE}",
+                          "",
+                          "MsiExec.exe /X{A7C1D5E2-0000-4000-8000-00000000C0DE}",
+                          ""};
 }
 
 TEST(MemoryInstalledProductsTest, ListsWhatWasAddedInOrder) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "file_system_listing.h"
+
 namespace remediator::platform {
 namespace {
 
@@ -13,14 +15,8 @@ using std::chrono::minutes;
 
 class MemoryFileSystemTest : public ::testing::Test {
  protected:
-  std::map<std::string, FileType> listing(const std::string& dir) {
-    std::map<std::string, FileType> out;
-    auto entries = files_.list(dir);
-    EXPECT_TRUE(entries.ok()) << (entries.ok() ? "" : entries.error().message);
-    if (entries.ok()) {
-      for (const auto& entry : *entries) out[entry.name] = entry.info.type;
-    }
-    return out;
+  std::map<std::string, FileType> listing(const std::filesystem::path& dir) {
+    return testing::listing(files_, dir);
   }
 
   ManualTimeSource time_;

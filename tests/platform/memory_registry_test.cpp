@@ -27,14 +27,16 @@ TEST(MemoryRegistryTest, ViewsAreKeptApart) {
   auto in64 = registry.read(uninstall, "DisplayName", RegistryView::k64);
   ASSERT_FALSE(in64.ok());
   EXPECT_EQ(in64.error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(registry.read(uninstall, "DisplayName", RegistryView::k32).value(), RegistryValue(RegSz{"32-bit tool"}));
+  EXPECT_EQ(registry.read(uninstall, "DisplayName", RegistryView::k32).value(),
+            RegistryValue(RegSz{"32-bit tool"}));
 }
 
 TEST(MemoryRegistryTest, KeysAndValueNamesIgnoreCase) {
   MemoryRegistry registry;
   ASSERT_TRUE(registry.write(kWinlogon, "DefaultUserName", RegSz{"kiosk"}));
-  EXPECT_EQ(registry.read("software\\MICROSOFT\\windows nt\\currentversion\\WINLOGON", "defaultusername").value(),
-            RegistryValue(RegSz{"kiosk"}));
+  EXPECT_EQ(
+      registry.read("software\\MICROSOFT\\windows nt\\currentversion\\WINLOGON", "defaultusername").value(),
+      RegistryValue(RegSz{"kiosk"}));
   // Writing under another case replaces the value and keeps the name as first written.
   ASSERT_TRUE(registry.write(kWinlogon, "DEFAULTUSERNAME", RegSz{"other"}));
   EXPECT_EQ(registry.valueNames(kWinlogon), Names{"DefaultUserName"});
@@ -90,12 +92,13 @@ TEST(MemoryRegistryTest, RemoveValueSucceedsWhetherOrNotItExists) {
   EXPECT_TRUE(registry.remove(kWinlogon, "DefaultPassword"));
   EXPECT_TRUE(registry.remove("SOFTWARE\\Nope", "X"));
   EXPECT_EQ(registry.changeCount(), before + 1);  // removing nothing changed nothing
-  EXPECT_TRUE(registry.keyExists(kWinlogon));      // the key stays when its last value goes
+  EXPECT_TRUE(registry.keyExists(kWinlogon));     // the key stays when its last value goes
 }
 
 TEST(MemoryRegistryTest, RemoveKeyRemovesTheWholeSubtreeOfOneView) {
   MemoryRegistry registry;
-  const std::string pending = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending";
+  const std::string pending =
+      "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Component Based Servicing\\RebootPending";
   registry.createKey(pending + "\\Sub");
   registry.createKey(pending, RegistryView::k32);
   EXPECT_TRUE(registry.removeKey(pending));

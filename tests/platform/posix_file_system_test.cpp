@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "file_system_listing.h"
 #include "temp_dir.h"
 
 namespace remediator::platform {
@@ -28,14 +29,8 @@ std::string readText(const fs::path& path) {
 
 class PosixFileSystemTest : public ::testing::Test {
  protected:
-  std::map<std::string, FileType> listing(const fs::path& dir) {
-    std::map<std::string, FileType> out;
-    auto entries = files_.list(dir);
-    EXPECT_TRUE(entries.ok()) << (entries.ok() ? "" : entries.error().message);
-    if (entries.ok()) {
-      for (const auto& entry : *entries) out[entry.name] = entry.info.type;
-    }
-    return out;
+  std::map<std::string, FileType> listing(const std::filesystem::path& dir) {
+    return testing::listing(files_, dir);
   }
 
   ScopedTempDir tree_;
@@ -112,7 +107,8 @@ TEST_F(PosixFileSystemTest, WriteFileAtomicReplacesContentKeepsModeAndLeavesNoTe
   ASSERT_EQ(::chmod((tree_ / "state.json").c_str(), 0600), 0);
   ASSERT_TRUE(files_.writeFileAtomic(tree_ / "state.json", "new content"));
   EXPECT_EQ(readText(tree_ / "state.json"), "new content");
-  EXPECT_EQ(fs::status(tree_ / "state.json").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(fs::status(tree_ / "state.json").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
   EXPECT_EQ(listing(tree_.path()), (std::map<std::string, FileType>{{"state.json", FileType::kFile}}));
 
   ASSERT_TRUE(files_.writeFileAtomic(tree_ / "fresh.json", ""));

@@ -47,8 +47,8 @@ TEST(OsReleaseTest, ParsesQuotedAndUnquotedValues) {
 }
 
 TEST(OsReleaseTest, HandlesEscapesAndSingleQuotes) {
-  auto fields = parseOsRelease("A=\"say \\\"hi\\\" for \\$5 \\\\ \\`x\\`\"\nB='no \\escapes $here'\nC=\n  D=\"x\"  \r\n",
-                               "fixture");
+  auto fields = parseOsRelease(
+      "A=\"say \\\"hi\\\" for \\$5 \\\\ \\`x\\`\"\nB='no \\escapes $here'\nC=\n  D=\"x\"  \r\n", "fixture");
   ASSERT_TRUE(fields.ok()) << fields.error().message;
   EXPECT_EQ(fields->at("A"), "say \"hi\" for $5 \\ `x`");
   EXPECT_EQ(fields->at("B"), "no \\escapes $here");

@@ -136,7 +136,8 @@ TEST(PosixProcessRunnerTest, NonExecutableFileIsPermissionDenied) {
   ASSERT_NE(f, nullptr);
   std::fputs("#!/bin/sh\nexit 0\n", f);
   std::fclose(f);
-  EXPECT_EQ(PosixProcessRunner().run(ProcessRequest{script.string()}).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(PosixProcessRunner().run(ProcessRequest{script.string()}).error().code,
+            ErrorCode::kPermissionDenied);
 }
 
 TEST(PosixProcessRunnerTest, RunsInTheWorkingDirectory) {
