@@ -5,9 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "fixers/clock/clock_fixer.h"
 #include "fixers/clock/skew_measurement.h"
 #include "platform/memory/memory_platform.h"
+#include "platform/posix/posix_system_clock.h"
 #include "tests/fixers/clock/clock_test_support.h"
 
 namespace remediator::fixers::clock {
@@ -75,6 +78,19 @@ class ChronyTest : public ::testing::Test {
     return m;
   }
 
+  /// A clock fixer run against the faked chronyd, on a MemoryPlatform over the real time.
+  struct FixerRun {
+    FixerRun(platform::TimeSource& real, const ChronyServer& server, policies::Mode mode) : memory(real) {
+      policy.clock.common.mode = mode;
+      policy.clock.servers = {server.address()};
+      ctx.emplace(FixerContext{memory.get(), policy, {}, real.now() + seconds(30), nullptr});
+    }
+    platform::MemoryPlatform memory;
+    policies::Policy policy;
+    std::unique_ptr<Fixer> fixer = makeClockFixer();
+    std::optional<FixerContext> ctx;
+  };
+
   platform::RealTimeSource real_;
   platform::MemorySystemClock clock_{real_};
   std::shared_ptr<TimeQuery> query_ = makeSntpTimeQuery();
@@ -137,13 +153,10 @@ TEST_F(ChronyTest, StoppedChronydNoLongerAnswers) {
 
 // Audit-mode semantics end to end: detect and plan against the faked chronyd, nothing applied.
 TEST_F(ChronyTest, ClockFixerDetectsAndPlansSevenMinutesInAuditMode) {
-  platform::MemoryPlatform memory(real_);
-  policies::Policy policy;
-  policy.service.server = "essentials.invalid";  // not used: [clock] servers wins
-  policy.clock.common.mode = policies::Mode::kAudit;
-  policy.clock.servers = {faked().address()};
-  auto fixer = makeClockFixer();
-  FixerContext ctx{memory.get(), policy, {}, real_.now() + seconds(30), nullptr};
+  FixerRun run(real_, faked(), policies::Mode::kAudit);
+  run.policy.service.server = "essentials.invalid";  // not used: [clock] servers wins
+  auto& fixer = run.fixer;
+  auto& ctx = *run.ctx;
 
   const Finding finding = fixer->detect(ctx);
   ASSERT_EQ(finding.status, FindingStatus::kDrift) << finding.message;
@@ -156,25 +169,41 @@ TEST_F(ChronyTest, ClockFixerDetectsAndPlansSevenMinutesInAuditMode) {
   ASSERT_EQ(plan.size(), 1u);
   EXPECT_EQ(plan[0].kind, "correct_clock");
   EXPECT_NEAR(std::stod(plan[0].parameters.at("offset_ms")), 420000.0, 50.0);
-  EXPECT_TRUE(memory.clock.corrections().empty());
-  EXPECT_EQ(memory.clock.offset(), Millis{0});
+  EXPECT_TRUE(run.memory.clock.corrections().empty());
+  EXPECT_EQ(run.memory.clock.offset(), Millis{0});
 }
 
 // Enforce end to end: the in-memory clock is moved to the faked chronyd's time and then verifies compliant.
 TEST_F(ChronyTest, ClockFixerCorrectsTheInMemoryClockToTheServer) {
-  platform::MemoryPlatform memory(real_);
-  policies::Policy policy;
-  policy.clock.common.mode = policies::Mode::kEnforce;
-  policy.clock.servers = {faked().address()};
-  auto fixer = makeClockFixer();
-  FixerContext ctx{memory.get(), policy, {}, real_.now() + seconds(30), nullptr};
+  FixerRun run(real_, faked(), policies::Mode::kEnforce);
+  auto& fixer = run.fixer;
+  auto& ctx = *run.ctx;
 
   const ApplyOutcome outcome = fixer->apply(fixer->plan(fixer->detect(ctx), ctx), ctx);
   ASSERT_TRUE(outcome.ok) << outcome.message;
-  EXPECT_LE(std::chrono::abs(memory.clock.offset() - kFakedAhead), kTolerance) << memory.clock.offset().count();
+  const Millis offset = run.memory.clock.offset();
+  EXPECT_LE(std::chrono::abs(offset - kFakedAhead), kTolerance) << offset.count();
   const Finding after = fixer->detect(ctx);
   EXPECT_EQ(after.status, FindingStatus::kCompliant) << after.message;
   EXPECT_LE(std::abs(std::stod(after.observed.at("offset_ms"))), 50.0);
+}
+
+// The real POSIX clock of this machine is judged (read-only) and refuses to be corrected: apply fails with its
+// reason and the host clock is left alone.
+TEST_F(ChronyTest, PosixClockMeasuresButRefusesToCorrect) {
+  FixerRun run(real_, faked(), policies::Mode::kEnforce);
+  platform::PosixSystemClock hostClock;
+  run.memory.get().clock = &hostClock;
+  auto& fixer = run.fixer;
+  auto& ctx = *run.ctx;
+
+  const Finding finding = fixer->detect(ctx);
+  ASSERT_EQ(finding.status, FindingStatus::kDrift) << finding.message;
+  EXPECT_NEAR(std::stod(finding.observed.at("offset_ms")), 420000.0, 50.0);
+  const ApplyOutcome outcome = fixer->apply(fixer->plan(finding, ctx), ctx);
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_NE(outcome.message.find("not supported"), std::string::npos) << outcome.message;
+  EXPECT_EQ(outcome.details.at("error"), "not_supported");
 }
 
 }  // namespace

@@ -29,6 +29,16 @@ class ClockFixerTest : public ::testing::Test {
     query_->serve("essentials:123", time_, Millis{0});
   }
 
+  /// Detects with three servers a, b, c telling the true time shifted by the given skews.
+  Finding detectWithThreeServers(Millis a, Millis b, Millis c) {
+    policy_.clock.servers = {"a", "b", "c"};
+    query_->serve("a:123", time_, a);
+    query_->serve("b:123", time_, b);
+    query_->serve("c:123", time_, c);
+    auto ctx = context();
+    return fixer_->detect(ctx);
+  }
+
   FixerContext context() {
     return FixerContext{platform_.get(), policy_, temp_.path(), time_.now() + minutes(1),
                         [this](const std::string& event, const std::string& message, const State& details) {
@@ -182,26 +192,16 @@ TEST_F(ClockFixerTest, MissingServerIsAnErrorNamingTheKeys) {
 }
 
 TEST_F(ClockFixerTest, NoMajorityIsAnErrorNotACorrection) {
-  policy_.clock.servers = {"a", "b", "c"};
-  query_->serve("a:123", time_, Millis{0});
-  query_->serve("b:123", time_, minutes(4));
-  query_->serve("c:123", time_, minutes(8));
   platform_.clock.setOffset(-minutes(5));
-  auto ctx = context();
-  const Finding finding = fixer_->detect(ctx);
+  const Finding finding = detectWithThreeServers(Millis{0}, minutes(4), minutes(8));
   EXPECT_EQ(finding.status, FindingStatus::kError);
   EXPECT_NE(finding.message.find("no majority"), std::string::npos) << finding.message;
-  EXPECT_TRUE(fixer_->plan(finding, ctx).empty());
+  EXPECT_TRUE(fixer_->plan(finding, context()).empty());
 }
 
 TEST_F(ClockFixerTest, FalsetickerIsRecordedButDoesNotDecide) {
-  policy_.clock.servers = {"a", "b", "c"};
-  query_->serve("a:123", time_, Millis{0});
-  query_->serve("b:123", time_, hours(2));
-  query_->serve("c:123", time_, milliseconds(100));
   platform_.clock.setOffset(-seconds(5));
-  auto ctx = context();
-  const Finding finding = fixer_->detect(ctx);
+  const Finding finding = detectWithThreeServers(Millis{0}, hours(2), milliseconds(100));
   ASSERT_EQ(finding.status, FindingStatus::kCompliant) << finding.message;
   EXPECT_EQ(finding.observed.at("falsetickers"), "b:123");
   EXPECT_EQ(finding.observed.at("servers"), "a:123,c:123");

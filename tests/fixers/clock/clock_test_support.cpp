@@ -13,7 +13,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "platform/memory/memory_system_clock.h"
@@ -104,21 +103,6 @@ Result<int> spawnChronyd(const std::filesystem::path& dir, const std::string& fa
 }
 
 }  // namespace
-
-TempDir::TempDir() {
-  std::random_device random;
-  const auto base = std::filesystem::temp_directory_path();
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    path_ = base / ("remediator-clock-" + std::to_string(::getpid()) + "-" + std::to_string(random()));
-    if (std::filesystem::create_directory(path_)) return;
-  }
-  throw std::runtime_error("cannot create a temporary folder under " + base.string());
-}
-
-TempDir::~TempDir() {
-  std::error_code ignore;
-  std::filesystem::remove_all(path_, ignore);
-}
 
 void FakeTimeQuery::serve(const std::string& display, const platform::TimeSource& reference, Millis skew,
                           std::vector<Millis> delays, int stratum) {

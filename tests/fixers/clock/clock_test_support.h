@@ -1,6 +1,6 @@
 #pragma once
 
-// Helpers for the clock fixer's tests: a temporary folder, a scripted TimeQuery, a UDP responder that answers
+// Helpers for the clock fixer's tests: a scripted TimeQuery, a UDP responder that answers
 // with crafted packets, and a real chronyd on loopback (optionally under libfaketime).
 
 #include <atomic>
@@ -17,21 +17,12 @@
 #include "fixers/clock/sntp_client.h"
 #include "platform/result.h"
 #include "platform/time_source.h"
+#include "tests/platform/temp_dir.h"
 
 namespace remediator::fixers::clock::testing {
 
-/// A folder of its own under the system temp directory, removed with everything in it when the object dies.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+/// A folder of the test's own under the system temp directory, removed when the object dies.
+using TempDir = platform::testing::ScopedTempDir;
 
 /// A TimeQuery without a network. A served server tells the time of `reference` shifted by `skew`; exchange i
 /// has round-trip delay delays[i % n] spent entirely on the way out, so its offset is off by +delay/2 (as on an
