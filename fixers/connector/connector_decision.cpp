@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "fixers/connector/installer_check.h"
+
 namespace remediator::fixers::connector {
 
 namespace {
@@ -43,19 +45,20 @@ Decision reinstall(const Observation& o, const ConnectorJournal& j, const polici
     return waiting(why + ", but " + connectorName(o) +
                    " registers no uninstall command: set [connector] uninstallCommand.");
   }
-  if (j.attempts >= settings.maxAttempts) {
-    return waiting(why + ", but the guard gave up after " + std::to_string(j.attempts) +
+  const int attempts = countedAttempts(j, o.installPolicy);
+  if (attempts >= settings.maxAttempts) {
+    return waiting(why + ", but the guard gave up after " + std::to_string(attempts) +
                    " failed install attempts (last: " + (j.lastError.empty() ? "unknown" : j.lastError) +
-                   "). `remediator upgrade cancel` or a fixed policy starts it again.");
+                   "). `remediator upgrade cancel`, or a policy with other install settings, starts it again.");
   }
   if (!o.pendingReboot.empty()) {
     return waiting(why + "; waiting because a reboot or an install is pending (" + o.pendingReboot +
                    "), and the Connector's installer fails then.");
   }
-  if (j.attempts > 0 && j.lastAttempt) {
-    const auto next = *j.lastAttempt + retryGap(settings, j.attempts, backoffMax);
+  if (attempts > 0 && j.lastAttempt) {
+    const auto next = *j.lastAttempt + retryGap(settings, attempts, backoffMax);
     if (o.now < next) {
-      return waiting(why + "; attempt " + std::to_string(j.attempts + 1) + " of " +
+      return waiting(why + "; attempt " + std::to_string(attempts + 1) + " of " +
                      std::to_string(settings.maxAttempts) + " waits until " + formatJournalTime(next) +
                      " (last: " + (j.lastError.empty() ? "unknown" : j.lastError) + ").");
     }
@@ -157,6 +160,16 @@ std::optional<StepKind> parseStepKind(const std::string& name) {
     if (name == n) return k;
   }
   return std::nullopt;
+}
+
+std::string installPolicyFingerprint(const std::string& installerUrl, const policies::ConnectorSettings& settings) {
+  const auto digest = sha256Hex(installerUrl + '\n' + settings.installerArgs + '\n' + settings.installerSha256 + '\n' +
+                                settings.uninstallCommand);
+  return digest.substr(0, 16);
+}
+
+int countedAttempts(const ConnectorJournal& journal, const std::string& installPolicy) {
+  return journal.attemptsPolicy == installPolicy ? journal.attempts : 0;
 }
 
 bool sameRelease(const platform::OsIdentity& a, const platform::OsIdentity& b) {

@@ -37,6 +37,7 @@ struct Observation {
   bool installerReady = false; ///< a checked installer is already in the state folder
   std::string installerUrl;    ///< empty when neither the policy nor the server name gives one
   std::string uninstallCommand;  ///< how the installed Connector would be removed, empty when unknown
+  std::string installPolicy;     ///< fingerprint of the install settings now (see installPolicyFingerprint)
   SysTime now{};
 };
 
@@ -51,6 +52,13 @@ struct Decision {
 /// True when `a` and `b` are the same OS release (product, version, build). The revision (UBR) moves with every
 /// monthly update, so on its own it does not make an upgrade, except while the guard awaits one.
 bool sameRelease(const platform::OsIdentity& a, const platform::OsIdentity& b);
+
+/// A short fingerprint of what an install attempt depends on in the policy (installer URL, arguments, SHA-256,
+/// uninstall command). Attempts made under another fingerprint do not count against max_attempts.
+std::string installPolicyFingerprint(const std::string& installerUrl, const policies::ConnectorSettings& settings);
+
+/// Failed install attempts that count now: those made under the current install settings.
+int countedAttempts(const ConnectorJournal& journal, const std::string& installPolicy);
 
 /// The wait before install attempt `attempts + 1`: minReinstallGap, doubled for each failed attempt after the
 /// first, at most max(minReinstallGap, backoffMax).

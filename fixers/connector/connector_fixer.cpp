@@ -10,6 +10,8 @@
 #include "fixers/connector/connector_decision.h"
 #include "fixers/connector/connector_journal.h"
 #include "fixers/connector/installer_check.h"
+#include "platform/ascii.h"
+#include "platform/file_system.h"
 #include "platform/installed_products.h"
 #include "platform/process_runner.h"
 
@@ -161,6 +163,7 @@ Result<Observation> observe(const FixerContext& ctx) {
   auto ready = readyInstaller(ctx);
   o.installerReady = ready && ready->has_value();
   o.installerUrl = installerUrl(ctx.policy);
+  o.installPolicy = installPolicyFingerprint(o.installerUrl, ctx.policy.connector);
   if (o.connector) o.uninstallCommand = uninstallCommand(*o.connector, ctx.policy.connector, ctx.stateDir);
   return o;
 }
@@ -173,7 +176,7 @@ State observedState(const Observation& o, const Decision& d, bool watchStaged) {
   if (o.journal) {
     s["recorded_os"] = o.journal->os.describe();
     s["since"] = formatJournalTime(o.journal->since);
-    s["attempts"] = std::to_string(o.journal->attempts);
+    s["attempts"] = std::to_string(countedAttempts(*o.journal, o.installPolicy));
     if (o.journal->lastAttempt) s["last_attempt"] = formatJournalTime(*o.journal->lastAttempt);
     if (!o.journal->lastError.empty()) s["last_error"] = o.journal->lastError;
   }
@@ -418,7 +421,7 @@ class StepRunner {
     DownloadRequest request{url, destination, std::clamp(left, Millis(std::chrono::seconds(1)),
                                                          std::max(settings_.installTimeout,
                                                                   Millis(std::chrono::seconds(1))))};
-    auto info = downloader_.download(request);
+    auto info = fetch(request);
     if (!info) return failDownload(info.error().code, info.error().message);
     auto body = ctx_.platform.files->readFile(destination);
     if (!body) {
@@ -436,6 +439,23 @@ class StepRunner {
     outcome_.details["installer_sha256"] = sha;
     return "Downloaded " + std::to_string(body->size()) + " bytes from " + info->finalUrl + " (SHA-256 " + sha +
            (settings_.installerSha256.empty() ? ", not pinned by policy" : ", as the policy requires") + ").";
+  }
+
+  /// An http:// or https:// URL goes to the downloader; anything else is a local or UNC path, copied.
+  Result<DownloadInfo> fetch(const DownloadRequest& request) {
+    const auto scheme = request.url.substr(0, request.url.find("://"));
+    if (scheme != request.url && (platform::equalsIgnoreCase(scheme, "http") || platform::equalsIgnoreCase(scheme, "https"))) {
+      return downloader_.download(request);
+    }
+    const std::filesystem::path source = platform::expandEnvironment(request.url);
+    auto body = ctx_.platform.files->readFile(source);
+    if (!body) {
+      return fail(body.error().code, "cannot read the installer " + source.string() + ": " + body.error().message);
+    }
+    if (auto ok = ctx_.platform.files->writeFileAtomic(request.destination, *body); !ok) {
+      return fail(ok.error().code, "cannot write " + request.destination.string() + ": " + ok.error().message);
+    }
+    return DownloadInfo{body->size(), "", source.string()};
   }
 
   Result<platform::ProcessRequest> installCommand(const ReadyInstaller& installer) const {
@@ -485,7 +505,9 @@ class StepRunner {
     next.state = GuardState::kInstalling;
     next.since = now();
     next.os = machine->os;
-    next.attempts = current->attempts + 1;
+    const auto policyNow = installPolicyFingerprint(installerUrl(ctx_.policy), settings_);
+    next.attempts = countedAttempts(*current, policyNow) + 1;
+    next.attemptsPolicy = policyNow;
     next.lastAttempt = now();
     next.lastError.clear();
     if (auto ok = write(next); !ok) return ok.error();

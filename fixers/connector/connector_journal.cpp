@@ -215,6 +215,7 @@ std::string journalToJson(const ConnectorJournal& journal) {
   root.set("os", os);
   root.set("after_uninstall", std::string(guardStateName(journal.afterUninstall)));
   root.set("attempts", journal.attempts);
+  root.set("attempts_policy", journal.attemptsPolicy);
   root.set("last_attempt", journal.lastAttempt ? formatJournalTime(*journal.lastAttempt) : std::string());
   root.set("last_error", journal.lastError);
   root.set("last_request", journal.lastRequestId);
@@ -250,6 +251,7 @@ Result<ConnectorJournal> journalFromJson(const std::string& text, const std::str
     }
     journal.attempts = reader.integer("attempts", true);
     if (journal.attempts < 0) reader.problem("attempts", "expected a count of zero or more");
+    journal.attemptsPolicy = reader.text("attempts_policy", false);
     journal.lastAttempt = reader.time("last_attempt", false);
     journal.lastError = reader.text("last_error", false);
     journal.lastRequestId = reader.text("last_request", false);

@@ -43,6 +43,9 @@ struct ConnectorJournal {
   /// While uninstalling: where the guard goes once the Connector is gone, kAwaitingUpgrade or kReinstallRequested.
   GuardState afterUninstall = GuardState::kAwaitingUpgrade;
   int attempts = 0;                    ///< install attempts since the last success or administrator request
+  /// Fingerprint of the install settings the attempts were made with: a policy that changes them (a fixed URL,
+  /// other arguments) starts the count again.
+  std::string attemptsPolicy;
   std::optional<SysTime> lastAttempt;  ///< start of the latest install attempt
   std::string lastError;               ///< why the latest step failed, empty after a success
   std::string lastRequestId;           ///< the latest administrator request taken in (prepare or cancel)

@@ -3,8 +3,9 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
-#include <algorithm>
 #include <cctype>
+
+#include "platform/ascii.h"
 
 namespace remediator::fixers::connector {
 
@@ -13,18 +14,13 @@ using platform::fail;
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool looksLikeHtml(const std::string& body, const std::string& contentType) {
-  const auto type = lower(contentType);
+  const auto type = platform::toLowerAscii(contentType);
   if (type.rfind("text/html", 0) == 0 || type.rfind("application/xhtml", 0) == 0) return true;
   // Servers mislabel error pages; sniff the start of the body too (after a byte order mark and white space).
   std::size_t i = body.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
-  const auto head = lower(body.substr(i, 64));
+  const auto head = platform::toLowerAscii(body.substr(i, 64));
   return head.rfind("<!doctype html", 0) == 0 || head.rfind("<html", 0) == 0 || head.rfind("<?xml", 0) == 0 ||
          head.rfind("<head", 0) == 0 || head.rfind("<body", 0) == 0;
 }
@@ -60,9 +56,9 @@ platform::Result<InstallerKind> checkInstaller(const std::string& body, const st
   }
   if (!expectedSha256.empty()) {
     const auto actual = sha256Hex(body);
-    if (actual != lower(expectedSha256)) {
+    if (actual != platform::toLowerAscii(expectedSha256)) {
       return fail(ErrorCode::kInvalidData, origin + ": SHA-256 " + actual + " does not match [connector] "
-                                                    "installerSha256 " + lower(expectedSha256) +
+                                                    "installerSha256 " + platform::toLowerAscii(expectedSha256) +
                                                     "; the file is not run");
     }
   }

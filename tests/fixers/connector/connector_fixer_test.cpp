@@ -137,6 +137,19 @@ TEST_F(ConnectorFixerTest, InstallerRunsWithThePolicyArgumentsAndTimeout) {
   EXPECT_THAT(server.urls, ElementsAre("http://server01/files/ComputerConnector.exe"));
 }
 
+TEST_F(ConnectorFixerTest, InstallerFromAPathIsCopiedNotDownloaded) {
+  policy.connector.installerUrl = "D:/Software/ComputerConnector.exe";
+  ASSERT_TRUE(machine.files.addFile("D:/Software/ComputerConnector.exe", exeBody("from the share")).ok());
+  baseline();
+  prepare();
+  machine.os.setIdentity(kAfter);
+  auto r = runOnce();
+  ASSERT_TRUE(r.outcome && r.outcome->ok) << r.outcome->message;
+  EXPECT_TRUE(server.urls.empty());
+  EXPECT_EQ(installerRuns(), 1);
+  EXPECT_EQ(r.outcome->details.at("installer_sha256"), sha256Hex(exeBody("from the share")));
+}
+
 TEST_F(ConnectorFixerTest, MsiInstallerRunsThroughMsiexecQuietly) {
   server.body = msiBody();
   baseline();
@@ -367,6 +380,23 @@ TEST_F(ConnectorFixerTest, FailedInstallsBackOffThenGiveUpUntilCancel) {
   ASSERT_TRUE(r.outcome && r.outcome->ok) << r.outcome->message;
   EXPECT_EQ(installerRuns(), 4);
   EXPECT_EQ(guardState(), "steady");
+}
+
+TEST_F(ConnectorFixerTest, GivenUpGuardTriesAgainUnderNewInstallSettings) {
+  policy.connector.maxAttempts = 1;
+  scriptConnectorPrograms(machine, &violations, 1603, false);
+  baseline();
+  prepare();
+  machine.os.setIdentity(kAfter);
+  EXPECT_THAT(runOnce().outcome->message, HasSubstr("gives up"));
+  time.advance(hours(5));
+  EXPECT_THAT(runOnce().finding.message, HasSubstr("gave up"));
+  // The administrator publishes a policy with the installer's silent switch; the fleet tries again by itself.
+  scriptConnectorPrograms(machine, &violations);
+  policy.connector.installerArgs = "/q";
+  auto r = runOnce();
+  ASSERT_TRUE(r.outcome && r.outcome->ok) << r.finding.message;
+  EXPECT_EQ(installerRuns(), 2);
 }
 
 TEST_F(ConnectorFixerTest, MissingConnectorIsReinstalled) {

@@ -27,6 +27,7 @@ ConnectorJournal sampleJournal(SysTime at) {
   j.os = kBefore;
   j.afterUninstall = GuardState::kReinstallRequested;
   j.attempts = 2;
+  j.attemptsPolicy = "0123456789abcdef";
   j.lastAttempt = at - hours(3);
   j.lastError = "the installer exited with code 1603";
   j.lastRequestId = "1764000000000-00ff";
