@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "platform/ascii.h"
@@ -108,6 +109,20 @@ Result<std::optional<Secret>> retrieveOptional(const SecretStore& secrets, const
   return fail(secret.error().code, "cannot read the secret '" + name + "': " + secret.error().message);
 }
 
+/// The plaintext DefaultPassword registry value, if any, as a Secret; the registry read's copy is wiped.
+Result<std::optional<Secret>> readPlaintextPassword(const Registry& registry) {
+  auto value = readOptional(registry, kWinlogonKey, kWinlogonSecret);
+  if (!value) return value.error();
+  if (!*value) return std::optional<Secret>();
+  std::string* text = nullptr;
+  if (auto* sz = std::get_if<platform::RegSz>(&**value)) text = &sz->value;
+  if (auto* expand = std::get_if<platform::RegExpandSz>(&**value)) text = &expand->value;
+  if (text == nullptr) return std::optional<Secret>(Secret());  // not text: nothing Winlogon could use
+  Secret secret(*text);
+  platform::secureWipe(text->data(), text->size());
+  return std::optional<Secret>(std::move(secret));
+}
+
 /// Reads everything detect looks at into state. Passwords are read only to learn whether they are there (and
 /// whether Winlogon's copy equals the service's); no password ever reaches the state.
 Result<State> observe(const Registry& registry, const SecretStore& secrets) {
@@ -131,13 +146,9 @@ Result<State> observe(const Registry& registry, const SecretStore& secrets) {
   }
 
   {
-    auto plaintext = readOptional(registry, kWinlogonKey, kWinlogonSecret);
+    auto plaintext = readPlaintextPassword(registry);
     if (!plaintext) return plaintext.error();
-    if (!*plaintext) {
-      observed[kPlaintext] = kAbsent;
-    } else {
-      observed[kPlaintext] = platform::registryValueText(**plaintext).empty() ? kEmpty : kPresent;
-    }
+    observed[kPlaintext] = !*plaintext ? kAbsent : (*plaintext)->empty() ? kEmpty : kPresent;
   }
 
   std::vector<std::string> blockers;
@@ -477,16 +488,13 @@ class AutologonFixer final : public Fixer {
   // Stores before it deletes, so a failure leaves the password where it was.
   static Result<void> migratePlaintext(Registry& registry, SecretStore& secrets, FixerContext& ctx,
                                        State& details) {
-    Secret plaintext;
-    {
-      auto value = readOptional(registry, kWinlogonKey, kWinlogonSecret);
-      if (!value) return value.error();
-      if (!*value) {
-        details[kPlaintext] = "already_gone";
-        return {};
-      }
-      plaintext = Secret(platform::registryValueText(**value));
+    auto read = readPlaintextPassword(registry);
+    if (!read) return read.error();
+    if (!*read) {
+      details[kPlaintext] = "already_gone";
+      return {};
     }
+    const Secret& plaintext = **read;
 
     const State where{{"key", winlogonKeyPath()}, {"name", kWinlogonSecret}};
     if (ctx.note) {

@@ -48,94 +48,69 @@ void PrintTo(const Scenario& scenario, std::ostream* os) { *os << scenario.name;
 
 class AutologonSecrecyTest : public AutologonFixture, public ::testing::WithParamInterface<Scenario> {};
 
-void onPlainDefaults(AutologonFixture& f) {
-  ASSERT_TRUE(f.mem.registry.write(kWinlogonKey, "AutoAdminLogon", RegSz{"1"}).ok());
-  ASSERT_TRUE(f.mem.registry.write(kWinlogonKey, "DefaultUserName", RegSz{"kiosk"}).ok());
-  ASSERT_TRUE(f.mem.registry.write(kWinlogonKey, "DefaultDomainName", RegSz{"CONTOSO"}).ok());
+/// Autologon as the policy wants, then one Winlogon value overwritten as the Connector (or a tool) would.
+Scenario overwritten(std::string name, std::string valueName, RegistryValue with) {
+  return {std::move(name), [valueName, with](AutologonFixture& f) {
+            f.configureCompliant();
+            f.writeWinlogon(valueName, with);
+          }};
 }
 
 const std::vector<Scenario>& scenarios() {
   static const std::vector<Scenario> all = {
       {"Compliant", [](AutologonFixture& f) { f.configureCompliant(); }},
-      {"AutoAdminLogonZeroString",
-       [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         a.writeWinlogon("AutoAdminLogon", RegSz{"0"});
-       }},
-      {"AutoAdminLogonZeroDword",
-       [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         a.writeWinlogon("AutoAdminLogon", RegDword{0});
-       }},
-      {"UserChanged",
-       [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         a.writeWinlogon("DefaultUserName", RegSz{"setupadmin"});
-       }},
-      {"DomainChanged",
-       [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         a.writeWinlogon("DefaultDomainName", RegSz{"PC01"});
-       }},
+      overwritten("AutoAdminLogonZeroString", "AutoAdminLogon", RegSz{"0"}),
+      overwritten("AutoAdminLogonZeroDword", "AutoAdminLogon", RegDword{0}),
+      overwritten("UserChanged", "DefaultUserName", RegSz{"setupadmin"}),
+      overwritten("DomainChanged", "DefaultDomainName", RegSz{"PC01"}),
       {"WinlogonSecretMissing",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         ASSERT_TRUE(a.mem.secrets.remove(kWinlogonSecret).ok());
+         f.configureCompliant();
+         ASSERT_TRUE(f.mem.secrets.remove(kWinlogonSecret).ok());
        }},
       {"WinlogonSecretDiffers",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         ASSERT_TRUE(a.mem.secrets.store(kWinlogonSecret, Secret("other")).ok());
+         f.configureCompliant();
+         ASSERT_TRUE(f.mem.secrets.store(kWinlogonSecret, Secret("other")).ok());
        }},
       {"PlaintextAdopted",
        [](AutologonFixture& f) {
-         onPlainDefaults(f);
+         f.writeAutologonValues();
          f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        }},
       {"PlaintextDiffersFromServiceCopy",
        [](AutologonFixture& f) {
-         auto& a = f;
-         ASSERT_TRUE(setPassword(a.mem.get(), Secret("the-other-one")).ok());
-         onPlainDefaults(f);
-         a.writeWinlogon("DefaultPassword", RegSz{kPassword});
+         ASSERT_TRUE(setPassword(f.mem.get(), Secret("the-other-one")).ok());
+         f.writeAutologonValues();
+         f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        }},
       {"PlaintextWhileDisabled",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.policy.autologon.enabled = false;
-         a.configureCompliant();
-         a.writeWinlogon("DefaultPassword", RegSz{kPassword});
+         f.policy.autologon.enabled = false;
+         f.configureCompliant();
+         f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        }},
       {"PlaintextKeptWithMigrationOff",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.policy.autologon.migratePlaintext = false;
-         a.configureCompliant();
-         a.writeWinlogon("DefaultPassword", RegSz{kPassword});
+         f.policy.autologon.migratePlaintext = false;
+         f.configureCompliant();
+         f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        }},
       {"BannerAndCountZero",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         a.writeWinlogon("LegalNoticeCaption", RegSz{"Notice"});
-         a.writeWinlogon("AutoLogonCount", RegDword{0});
+         f.configureCompliant();
+         f.writeWinlogon("LegalNoticeCaption", RegSz{"Notice"});
+         f.writeWinlogon("AutoLogonCount", RegDword{0});
        }},
-      {"ServiceSecretMissing", [](AutologonFixture& f) { onPlainDefaults(f); }},
+      {"ServiceSecretMissing", [](AutologonFixture& f) { f.writeAutologonValues(); }},
       {"Disabled",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.policy.autologon.enabled = false;
-         a.configureCompliant();
+         f.policy.autologon.enabled = false;
+         f.configureCompliant();
        }},
       {"SecretStoreFailsDuringMigration",
        [](AutologonFixture& f) {
-         onPlainDefaults(f);
+         f.writeAutologonValues();
          f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        },
        [](AutologonFixture& f) {
@@ -143,24 +118,22 @@ const std::vector<Scenario>& scenarios() {
        }},
       {"SecretWritesDeniedDuringMigration",
        [](AutologonFixture& f) {
-         onPlainDefaults(f);
+         f.writeAutologonValues();
          f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        },
        [](AutologonFixture& f) { f.mem.get().secrets = &f.readOnlySecrets; }},
       {"RegistryDeniedDuringMigration",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         a.writeWinlogon("DefaultPassword", RegSz{kPassword});
+         f.configureCompliant();
+         f.writeWinlogon("DefaultPassword", RegSz{kPassword});
        },
        [](AutologonFixture& f) {
          f.mem.registry.denyWrites(kWinlogonKey, platform::fail(ErrorCode::kPermissionDenied, "denied"));
        }},
       {"SecretStoreFailsWhileRestoring",
        [](AutologonFixture& f) {
-         auto& a = f;
-         a.configureCompliant();
-         ASSERT_TRUE(a.mem.secrets.remove(kWinlogonSecret).ok());
+         f.configureCompliant();
+         ASSERT_TRUE(f.mem.secrets.remove(kWinlogonSecret).ok());
        },
        [](AutologonFixture& f) {
          f.mem.secrets.failAll(platform::fail(ErrorCode::kPermissionDenied, "denied"));

@@ -109,11 +109,16 @@ class AutologonFixture : public ::testing::Test {
     ASSERT_TRUE(mem.registry.write(kWinlogonKey, name, value).ok()) << name;
   }
 
-  /// Autologon on for CONTOSO\kiosk with both secrets stored: what the policy wants.
-  void configureCompliant() {
+  /// The Winlogon values for autologon as CONTOSO\kiosk, without any password.
+  void writeAutologonValues() {
     writeWinlogon("AutoAdminLogon", RegSz{"1"});
     writeWinlogon("DefaultUserName", RegSz{"kiosk"});
     writeWinlogon("DefaultDomainName", RegSz{"CONTOSO"});
+  }
+
+  /// Autologon on for CONTOSO\kiosk with both secrets stored: what the policy wants.
+  void configureCompliant() {
+    writeAutologonValues();
     ASSERT_TRUE(setPassword(mem.get(), Secret(kPassword)).ok());
   }
 
