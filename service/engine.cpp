@@ -19,6 +19,7 @@ namespace {
 
 constexpr const char* kStatusFile = "status.json";
 constexpr const char* kResetPrefix = "reset-breaker";
+constexpr const char* kTriggerPrefix = "trigger-";
 
 std::string describePlan(const fixers::Plan& plan) {
   std::ostringstream out;
@@ -150,15 +151,26 @@ void Engine::resetBreaker(const std::string& fixerId, const std::string& why) {
   }
 }
 
-void Engine::consumeResetRequests() {
+void Engine::consumeRequests() {
+  if (options_.stateDir.empty()) return;
   std::error_code ec;
+  std::vector<std::filesystem::path> found;
   for (std::filesystem::directory_iterator it(options_.stateDir, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto name = it->path().filename().string();
+    found.push_back(it->path());
+  }
+  for (const auto& path : found) {
+    const auto name = path.filename().string();
+    if (name.rfind(kTriggerPrefix, 0) == 0) {
+      std::error_code rmEc;
+      std::filesystem::remove(path, rmEc);
+      trigger(name.substr(std::string(kTriggerPrefix).size()));
+      continue;
+    }
     if (name.rfind(kResetPrefix, 0) != 0) continue;
     std::string fixer = name.substr(std::string(kResetPrefix).size());
     if (!fixer.empty() && fixer[0] == '-') fixer.erase(0, 1);
     std::error_code rmEc;
-    std::filesystem::remove(it->path(), rmEc);
+    std::filesystem::remove(path, rmEc);
     resetBreaker(fixer, "An administrator reset the circuit breaker.");
   }
 }
@@ -186,7 +198,7 @@ bool Engine::enabled(const std::string& fixerId) const {
 std::vector<RunReport> Engine::runDue() {
   std::vector<RunReport> reports;
   if (!policy_) return reports;
-  consumeResetRequests();
+  consumeRequests();
   // A published event makes its listeners due at once: those later in the order run in this round, those that
   // already ran run again in the next. The bound keeps two fixers that trigger each other from spinning.
   for (int round = 0; round < 8; ++round) {
@@ -395,9 +407,31 @@ RunReport Engine::runPhases(fixers::Fixer& fixer, FixerSchedule& schedule, Mode 
   } catch (const std::exception& e) {
     return fail("verify", std::string("Verification threw an exception: ") + e.what());
   }
-  if (after.status == FindingStatus::kDrift || after.status == FindingStatus::kError) {
-    return fail("verify", "Drift remains after applying: " + after.message,
+  if (after.status == FindingStatus::kError) {
+    return fail("verify", "Verification failed after applying: " + after.message,
                 AuditEntry{.observed = after.observed, .desired = after.desired});
+  }
+  if (after.status == FindingStatus::kDrift) {
+    // What remains may be drift no action can fix (a logon banner, say): the run did all it could, which is not a
+    // failure to back off from, but the drift is still reported.
+    fixers::Plan rest;
+    try {
+      rest = fixer.plan(after, ctx);
+    } catch (const std::exception&) {
+      rest.push_back({});
+    }
+    if (!rest.empty()) {
+      return fail("verify", "Drift remains after applying: " + after.message,
+                  AuditEntry{.observed = after.observed, .desired = after.desired});
+    }
+    audit(id, "verified", modeName,
+          AuditEntry{.observed = after.observed, .desired = after.desired, .outcome = "drift_remains",
+                     .message = "Applied what could be applied; what remains needs an administrator: " + after.message});
+    schedule.recordSuccess(platform_.time->now());
+    report.outcome = "drift";
+    report.message = after.message;
+    report.problem = true;
+    return report;
   }
   audit(id, "verified", modeName,
         AuditEntry{.observed = after.observed, .desired = after.desired, .outcome = "compliant",
@@ -476,6 +510,10 @@ platform::Result<std::string> renderStatus(const std::filesystem::path& stateDir
     return platform::fail(platform::ErrorCode::kInvalidData,
                           (stateDir / kStatusFile).string() + " is not valid status JSON: " + e.what());
   }
+}
+
+platform::Result<void> requestTrigger(const std::filesystem::path& stateDir, const std::string& fixerId) {
+  return platform::writeFileDurably(stateDir / (std::string(kTriggerPrefix) + fixerId), "run requested\n");
 }
 
 platform::Result<void> requestBreakerReset(const std::filesystem::path& stateDir, const std::string& fixerId) {

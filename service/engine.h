@@ -59,6 +59,9 @@ class Engine {
   void publish(const std::string& event);
   /// Makes one fixer (or, with an empty id, every fixer) due at once: a change notification or a control code.
   void trigger(const std::string& fixerId);
+  /// Takes in the requests the command line left in the state folder (breaker resets, triggers). Cheap: the
+  /// service calls it every few seconds.
+  void consumeRequests();
   /// Closes the breaker of one fixer ("" = all), as an administrator's reset does.
   void resetBreaker(const std::string& fixerId, const std::string& why);
 
@@ -74,7 +77,6 @@ class Engine {
   void audit(const std::string& fixer, const std::string& event, const std::string& mode, const AuditEntry& base);
   ScheduleSettings settingsFor(const std::string& fixerId) const;
   FixerSchedule& scheduleFor(const std::string& fixerId);
-  void consumeResetRequests();
   /// The fixers listening to the events published since the last call; clears them.
   std::vector<std::string> takeListeners();
   bool enabled(const std::string& fixerId) const;
@@ -93,6 +95,9 @@ class Engine {
 
 /// Reads `<stateDir>/status.json` as written by Engine::saveStatus, rendered as a table for `remediator status`.
 platform::Result<std::string> renderStatus(const std::filesystem::path& stateDir);
+
+/// Asks a running service to run a fixer at once (after `upgrade prepare`, say): a file the engine consumes.
+platform::Result<void> requestTrigger(const std::filesystem::path& stateDir, const std::string& fixerId);
 
 /// Asks a running service to close a fixer's breaker ("" = every fixer): the request is a file the engine
 /// consumes before its next run.

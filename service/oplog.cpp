@@ -37,9 +37,14 @@ const char* levelName(LogLevel level) {
   return "info";
 }
 
-BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", LogLevel)
+}  // namespace
 
+// Found by argument-dependent lookup when Boost.Log formats the severity.
 std::ostream& operator<<(std::ostream& out, LogLevel level) { return out << levelName(level); }
+
+namespace {
+
+BOOST_LOG_ATTRIBUTE_KEYWORD(severity, "Severity", LogLevel)
 
 logging::formatter lineFormat() {
   return expr::stream << expr::format_date_time<boost::posix_time::ptime>("TimeStamp", "%Y-%m-%d %H:%M:%S.%f")

@@ -120,6 +120,19 @@ TEST_F(EngineTest, VerifyCatchesAnApplyThatChangedNothing) {
   EXPECT_EQ(audit_.records.back().entry.details.at("phase"), "verify");
 }
 
+TEST_F(EngineTest, DriftNoActionCanFixIsReportedButIsNotAFailure) {
+  auto& f = add("autologon", Mode::kEnforce);
+  f.value = 1;
+  f.onApply = [&f](fixers::FixerContext&) { f.unfixable = true; };  // part fixed; the rest needs an admin
+  f.applyIsNoop = true;
+  auto reports = engine().runAllOnce();
+  EXPECT_EQ(reports[0].outcome, "drift");
+  EXPECT_TRUE(reports[0].problem);
+  EXPECT_EQ(audit_.records.back().entry.event, "verified");
+  EXPECT_EQ(audit_.records.back().entry.outcome, "drift_remains");
+  EXPECT_EQ(engine_->schedule("autologon")->consecutiveFailures(), 0);
+}
+
 TEST_F(EngineTest, AThrowingFixerIsAuditedAndTheOthersStillRun) {
   auto& bad = add("clock", Mode::kEnforce);
   bad.throwOnDetect = true;

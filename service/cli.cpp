@@ -1,0 +1,416 @@
+#include "service/cli.h"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/OptionException.h>
+#include <Poco/Util/OptionProcessor.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "fixers/autologon/autologon_fixer.h"
+#include "fixers/connector/connector_journal.h"
+#include "policies/policy_loader.h"
+#include "policies/value_syntax.h"
+#include "remediator_version.h"
+#include "service/audit_log.h"
+#include "service/runtime.h"
+#include "service/time_format.h"
+
+namespace remediator::service {
+
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+namespace {
+
+/// One parsed command line: options by name, then the positional arguments.
+struct Parsed {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> positional;
+  bool has(const std::string& name) const { return options.count(name) > 0; }
+  std::string get(const std::string& name) const {
+    auto it = options.find(name);
+    return it == options.end() ? std::string() : it->second;
+  }
+};
+
+struct Command {
+  std::string name;          ///< "run", "policy validate"
+  std::string synopsis;      ///< "run --once [--dry-run] ..."
+  std::string description;
+  std::function<void(OptionSet&)> options;
+  std::function<int(const Parsed&, CliIo&, platform::Platform&)> handler;
+};
+
+Option flag(const std::string& name, const std::string& help) {
+  return Option(name, "", help).required(false).repeatable(false);
+}
+Option valued(const std::string& name, const std::string& help, const std::string& arg) {
+  return Option(name, "", help).required(false).repeatable(false).argument(arg);
+}
+void stateDirOption(OptionSet& set) {
+  set.addOption(valued("state-dir", "state folder (default: %ProgramData%\\Remediator, /var/lib/remediator)", "DIR"));
+}
+void policyOption(OptionSet& set) {
+  set.addOption(valued("policy", "policy file or http:// URL (default: policy.ini or policy.xml in the state folder)",
+                       "P"));
+}
+
+std::filesystem::path stateDirOf(const Parsed& p) {
+  return p.has("state-dir") ? std::filesystem::path(p.get("state-dir")) : defaultDataDir();
+}
+
+std::string truncate(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
+
+int cmdVersion(const Parsed&, CliIo& io, platform::Platform&) {
+  io.out << "remediator " << REMEDIATOR_VERSION << "\n";
+  return kExitOk;
+}
+
+int cmdPolicyValidate(const Parsed& p, CliIo& io, platform::Platform&) {
+  if (p.positional.size() != 1) {
+    io.err << "policy validate takes one FILE\n";
+    return kExitUsage;
+  }
+  auto loaded = policies::loadPolicyFile(p.positional[0]);
+  if (!loaded) {
+    io.err << loaded.error().message << "\n";
+    return kExitUsage;
+  }
+  io.out << p.positional[0] << ": valid (sha256 " << loaded->sha256 << ")\n";
+  return kExitOk;
+}
+
+int cmdPolicyShow(const Parsed& p, CliIo& io, platform::Platform&) {
+  if (p.positional.size() != 1) {
+    io.err << "policy show takes one FILE\n";
+    return kExitUsage;
+  }
+  auto loaded = policies::loadPolicyFile(p.positional[0]);
+  if (!loaded) {
+    io.err << loaded.error().message << "\n";
+    return kExitUsage;
+  }
+  io.out << (p.has("json") ? policies::effectivePolicyJson(loaded->policy) : policies::effectivePolicyIni(loaded->policy));
+  return kExitOk;
+}
+
+std::filesystem::path auditPathOf(const Parsed& p) {
+  return p.positional.empty() ? stateDirOf(p) / "audit.jsonl" : std::filesystem::path(p.positional[0]);
+}
+
+int cmdAuditVerify(const Parsed& p, CliIo& io, platform::Platform&) {
+  const auto path = auditPathOf(p);
+  std::optional<std::filesystem::path> stateFile;
+  const auto candidate = p.has("state-dir") ? stateDirOf(p) / "audit.state" : path.parent_path() / "audit.state";
+  std::error_code ec;
+  if (std::filesystem::exists(candidate, ec)) stateFile = candidate;
+  const auto result = verifyAuditLog(path, stateFile);
+  for (const auto& note : result.notes) io.out << "note: " << note << "\n";
+  if (!result.intact) {
+    io.out << path.string() << ": " << result.records << " records read; BROKEN: " << result.problem << "\n";
+    return kExitProblem;
+  }
+  io.out << path.string() << ": " << result.records << " records (seq " << result.firstSeq << ".." << result.lastSeq
+         << "): intact\n";
+  return kExitOk;
+}
+
+int cmdAuditShow(const Parsed& p, CliIo& io, platform::Platform& platform) {
+  const auto path = auditPathOf(p);
+  std::optional<platform::SysTime> since;
+  if (p.has("since")) {
+    auto d = policies::parseDuration(p.get("since"));
+    if (!d) {
+      io.err << "--since: " << d.error().message << "\n";
+      return kExitUsage;
+    }
+    since = platform.time->now() - *d;
+  }
+  auto read = readAuditLog(path);
+  for (const auto& problem : read.problems) io.err << "warning: " << problem << "\n";
+  std::vector<const AuditRecord*> shown;
+  for (const auto& r : read.records) {
+    if (p.has("fixer") && r.entry.fixer != p.get("fixer")) continue;
+    if (since) {
+      auto t = parseUtc(r.time);
+      if (t && *t < *since) continue;
+    }
+    shown.push_back(&r);
+  }
+  if (p.has("json")) {
+    for (const auto* r : shown) io.out << auditRecordJson(*r) << "\n";
+    return kExitOk;
+  }
+  char line[1024];
+  const char* fmt = "%6s  %-24s %-10s %-16s %-8s %-14s %s\n";
+  std::snprintf(line, sizeof line, fmt, "SEQ", "TIME (UTC)", "FIXER", "EVENT", "MODE", "OUTCOME", "MESSAGE");
+  io.out << line;
+  for (const auto* r : shown) {
+    std::snprintf(line, sizeof line, fmt, std::to_string(r->seq).c_str(), r->time.c_str(), r->entry.fixer.c_str(),
+                  r->entry.event.c_str(), r->entry.mode.c_str(), r->entry.outcome.c_str(),
+                  truncate(r->entry.message, 120).c_str());
+    io.out << line;
+  }
+  io.out << shown.size() << " of " << read.records.size() << " records shown\n";
+  return kExitOk;
+}
+
+int cmdStatus(const Parsed& p, CliIo& io, platform::Platform&) {
+  auto text = renderStatus(stateDirOf(p));
+  if (!text) {
+    io.err << text.error().message << "\n";
+    return kExitProblem;
+  }
+  io.out << *text;
+  return kExitOk;
+}
+
+int cmdReset(const Parsed& p, CliIo& io, platform::Platform&) {
+  const std::string fixer = p.positional.empty() ? "" : p.positional[0];
+  if (auto r = requestBreakerReset(stateDirOf(p), fixer); !r) {
+    io.err << r.error().message << "\n";
+    return kExitProblem;
+  }
+  io.out << "reset requested for " << (fixer.empty() ? "every fixer" : fixer)
+         << "; the service takes it at its next run\n";
+  return kExitOk;
+}
+
+int cmdRun(const Parsed& p, CliIo& io, platform::Platform& platform) {
+  if (!p.has("once")) {
+    io.err << "run needs --once (the service runs continuously: `remediator service`)\n";
+    return kExitUsage;
+  }
+  RuntimeOptions options{p.get("policy"), p.get("state-dir"), p.has("dry-run"), false};
+  auto rt = Runtime::start(options, platform);
+  if (!rt) {
+    io.err << rt.error().message << "\n";
+    return rt.error().code == platform::ErrorCode::kInvalidData ? kExitUsage : kExitProblem;
+  }
+  std::optional<std::string> only;
+  if (p.has("only")) {
+    only = p.get("only");
+    if (!(*rt)->engine().schedule(*only) && (*rt)->policy().policy.fixer(*only) == std::nullopt) {
+      io.err << "--only: no fixer named '" << *only << "' (clock, stale_logs, connector, autologon)\n";
+      return kExitUsage;
+    }
+  }
+  const auto reports = (*rt)->engine().runAllOnce(only);
+  char line[1024];
+  const char* fmt = "%-11s %-8s %-15s %-20s %-15s %s\n";
+  std::snprintf(line, sizeof line, fmt, "FIXER", "MODE", "FINDING", "ACTION", "OUTCOME", "DETAIL");
+  io.out << line;
+  bool problem = false;
+  for (const auto& r : reports) {
+    std::snprintf(line, sizeof line, fmt, r.fixer.c_str(), r.mode.c_str(), r.finding.c_str(), r.action.c_str(),
+                  r.outcome.c_str(), truncate(r.message, 100).c_str());
+    io.out << line;
+    problem = problem || r.problem;
+  }
+  return problem ? kExitProblem : kExitOk;
+}
+
+int cmdAutologonSetPassword(const Parsed& p, CliIo& io, platform::Platform& platform) {
+  if (!platform.secrets) {
+    io.err << "autologon set-password: this platform has no secret store (LSA secrets are Windows only)\n";
+    return kExitProblem;
+  }
+  auto password = fixers::autologon::readPassword(io.in);
+  if (!password) {
+    io.err << "autologon set-password: " << password.error().message << "\n";
+    return kExitUsage;
+  }
+  if (auto r = fixers::autologon::setPassword(platform, *password); !r) {
+    io.err << "autologon set-password: " << r.error().message << "\n";
+    return kExitProblem;
+  }
+  io.out << "autologon password stored in the secret store\n";
+  return kExitOk;
+}
+
+int cmdUpgradeRequest(const Parsed& p, CliIo& io, platform::Platform& platform, bool prepare) {
+  if (!platform.files) {
+    io.err << "upgrade: this platform has no file system interface\n";
+    return kExitProblem;
+  }
+  const auto stateDir = stateDirOf(p);
+  const std::string reason = p.has("reason") ? p.get("reason") : (prepare ? "upgrade prepare" : "upgrade cancel");
+  auto request = prepare ? fixers::connector::requestPrepare(*platform.files, stateDir, platform.time->now(), reason)
+                         : fixers::connector::requestCancel(*platform.files, stateDir, platform.time->now(), reason);
+  if (!request) {
+    io.err << "upgrade " << (prepare ? "prepare" : "cancel") << ": " << request.error().message << "\n";
+    return kExitProblem;
+  }
+  (void)requestTrigger(stateDir, "connector");
+  io.out << (prepare ? "prepare" : "cancel") << " requested (" << request->id
+         << "); the service's connector guard acts on it at once\n";
+  return kExitOk;
+}
+
+int cmdUpgradeInstallHooks(const Parsed& p, CliIo& io, platform::Platform& platform) {
+  std::string windowsDir = p.has("windows-dir") ? p.get("windows-dir") : platform::expandEnvironment("%WINDIR%");
+  if (windowsDir.empty() || windowsDir.find('%') != std::string::npos) {
+    io.err << "upgrade install-hooks: %WINDIR% is not set here; pass --windows-dir\n";
+    return kExitUsage;
+  }
+  auto written = fixers::connector::installHooks(*platform.files, windowsDir,
+                                                 p.has("exe") ? p.get("exe") : io.programPath);
+  if (!written) {
+    io.err << "upgrade install-hooks: " << written.error().message << "\n";
+    return kExitProblem;
+  }
+  for (const auto& f : *written) io.out << "wrote " << f.string() << "\n";
+  return kExitOk;
+}
+
+std::vector<Command> commands() {
+  return {
+      {"version", "version", "Prints the version.", nullptr, cmdVersion},
+      {"run", "run --once [--dry-run] [--only FIXER] [--policy P] [--state-dir D]",
+       "Runs every fixer once and prints fixer, finding, action and outcome. Exit 1 when drift remains or an "
+       "action failed.",
+       [](OptionSet& s) {
+         s.addOption(flag("once", "run one pass and exit"));
+         s.addOption(flag("dry-run", "every fixer runs as audit: detect and plan, change nothing"));
+         s.addOption(valued("only", "run only this fixer", "FIXER"));
+         policyOption(s);
+         stateDirOption(s);
+       },
+       cmdRun},
+      {"policy validate", "policy validate FILE", "Checks a policy file; exit 2 with the file, line and key at fault.",
+       nullptr, cmdPolicyValidate},
+      {"policy show", "policy show FILE [--json]", "Prints the effective policy, defaults filled in.",
+       [](OptionSet& s) { s.addOption(flag("json", "print JSON")); }, cmdPolicyShow},
+      {"audit verify", "audit verify [PATH] [--state-dir D]",
+       "Verifies the audit log's hash chain and tail; prints the record count and 'intact', or the first bad record.",
+       stateDirOption, cmdAuditVerify},
+      {"audit show", "audit show [PATH] [--since 7d] [--fixer F] [--json] [--state-dir D]",
+       "Shows audit records as a table.",
+       [](OptionSet& s) {
+         s.addOption(valued("since", "only records newer than this (e.g. 7d, 12h)", "DURATION"));
+         s.addOption(valued("fixer", "only this fixer's records", "F"));
+         s.addOption(flag("json", "print the records as JSON Lines"));
+         stateDirOption(s);
+       },
+       cmdAuditShow},
+      {"status", "status [--state-dir D]", "Shows the last run, finding and next due time of every fixer.",
+       stateDirOption, cmdStatus},
+      {"reset", "reset [FIXER] [--state-dir D]",
+       "Closes a fixer's circuit breaker (every fixer's without FIXER) at the service's next run.", stateDirOption,
+       cmdReset},
+      {"autologon set-password", "autologon set-password",
+       "Reads the autologon password from standard input (one line) and stores it in the secret store.", nullptr,
+       cmdAutologonSetPassword},
+      {"upgrade prepare", "upgrade prepare [--reason TEXT] [--state-dir D]",
+       "An OS upgrade is coming: the connector guard uninstalls the Connector now and reinstalls it after the "
+       "upgrade. For Windows Setup's preinstall/precommit hooks and for administrators.",
+       [](OptionSet& s) {
+         s.addOption(valued("reason", "why, for the audit log", "TEXT"));
+         stateDirOption(s);
+       },
+       [](const Parsed& p, CliIo& io, platform::Platform& pf) { return cmdUpgradeRequest(p, io, pf, true); }},
+      {"upgrade cancel", "upgrade cancel [--reason TEXT] [--state-dir D]",
+       "The upgrade will not come or was rolled back: reinstall the Connector now (also resets the attempt count).",
+       [](OptionSet& s) {
+         s.addOption(valued("reason", "why, for the audit log", "TEXT"));
+         stateDirOption(s);
+       },
+       [](const Parsed& p, CliIo& io, platform::Platform& pf) { return cmdUpgradeRequest(p, io, pf, false); }},
+      {"upgrade install-hooks", "upgrade install-hooks [--windows-dir DIR] [--exe PATH]",
+       "Installs Windows Setup hook scripts (preinstall, precommit, failure) that call upgrade prepare/cancel.",
+       [](OptionSet& s) {
+         s.addOption(valued("windows-dir", "the Windows folder (default %WINDIR%)", "DIR"));
+         s.addOption(valued("exe", "the remediator.exe the hooks call (default: this program)", "PATH"));
+       },
+       cmdUpgradeInstallHooks},
+  };
+}
+
+std::string commandHelp(const Command& c) {
+  std::ostringstream out;
+  out << "usage: remediator " << c.synopsis << "\n\n" << c.description << "\n";
+  OptionSet set;
+  if (c.options) c.options(set);
+  if (set.begin() != set.end()) {
+    out << "\noptions:\n";
+    for (const auto& o : set) {
+      out << "  --" << o.fullName() << (o.takesArgument() ? " " + o.argumentName() : "") << "\n      "
+          << o.description() << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
+std::string cliUsage() {
+  std::ostringstream out;
+  out << "usage: remediator COMMAND [options]   (remediator COMMAND --help for details)\n\ncommands:\n";
+  out << "  service [--policy P] [--state-dir D] [--daemon]\n      Runs the service (foreground on Linux unless "
+         "--daemon).\n";
+  for (const auto& c : commands()) out << "  " << c.synopsis << "\n      " << c.description << "\n";
+  out << "\nexit codes: 0 ok, 1 drift remains / action failed / audit broken, 2 bad usage or invalid input\n";
+  return out.str();
+}
+
+int runCli(const std::vector<std::string>& args, CliIo io, platform::Platform& platform) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    (args.empty() ? io.err : io.out) << cliUsage();
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const auto all = commands();
+  const Command* command = nullptr;
+  std::size_t consumed = 0;
+  for (const auto& c : all) {
+    const bool two = c.name.find(' ') != std::string::npos;
+    if (two && args.size() >= 2 && c.name == args[0] + " " + args[1]) {
+      command = &c;
+      consumed = 2;
+      break;
+    }
+    if (!two && c.name == args[0]) {
+      command = &c;
+      consumed = 1;
+      break;
+    }
+  }
+  if (!command) {
+    io.err << "unknown command '" << args[0] << (args.size() > 1 ? " " + args[1] : "") << "'\n\n" << cliUsage();
+    return kExitUsage;
+  }
+  OptionSet set;
+  if (command->options) command->options(set);
+  set.addOption(flag("help", "show this help"));
+  Parsed parsed;
+  try {
+    Poco::Util::OptionProcessor processor(set);
+    processor.setUnixStyle(true);
+    for (std::size_t i = consumed; i < args.size(); ++i) {
+      std::string name, value;
+      if (processor.process(args[i], name, value)) {
+        if (!name.empty()) parsed.options[name] = value;
+      } else {
+        parsed.positional.push_back(args[i]);
+      }
+    }
+    processor.checkRequired();
+  } catch (const Poco::Util::OptionException& e) {
+    io.err << "remediator " << command->name << ": " << e.displayText() << "\n\n" << commandHelp(*command);
+    return kExitUsage;
+  }
+  if (parsed.has("help")) {
+    io.out << commandHelp(*command);
+    return kExitOk;
+  }
+  return command->handler(parsed, io, platform);
+}
+
+}  // namespace remediator::service

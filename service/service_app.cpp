@@ -1,0 +1,142 @@
+#include "service/service_app.h"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <iostream>
+#include <thread>
+
+#include "platform/platform.h"
+#include "service/oplog.h"
+#include "service/runtime.h"
+#include "service/time_format.h"
+
+namespace remediator::service {
+
+namespace {
+
+/// The service: one Asio event loop on one thread runs the engine and the policy refresh; the main thread waits
+/// for the stop request (SCM stop, SIGTERM, Ctrl-C), then lets the loop finish its current step and stop.
+class RemediatorService final : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(Poco::Util::OptionSet& options) override {
+    ServerApplication::defineOptions(options);
+    options.addOption(Poco::Util::Option("policy", "", "policy file or http:// URL")
+                          .required(false).repeatable(false).argument("P")
+                          .callback(Poco::Util::OptionCallback<RemediatorService>(this, &RemediatorService::setPolicy)));
+    options.addOption(Poco::Util::Option("state-dir", "", "state folder")
+                          .required(false).repeatable(false).argument("DIR")
+                          .callback(Poco::Util::OptionCallback<RemediatorService>(this, &RemediatorService::setStateDir)));
+    options.addOption(Poco::Util::Option("help", "h", "show this help").required(false).repeatable(false)
+                          .callback(Poco::Util::OptionCallback<RemediatorService>(this, &RemediatorService::showHelp)));
+  }
+
+  int main(const std::vector<std::string>&) override {
+    if (helpShown_) return EXIT_OK;
+    platform::NativePlatform native;
+    RuntimeOptions options{policy_, stateDir_, false, !config().getBool("application.runAsDaemon", false) &&
+                                                         !config().getBool("application.runAsService", false)};
+    auto rt = Runtime::start(options, native.get());
+    if (!rt) {
+      std::cerr << "remediator service: " << rt.error().message << "\n";
+      logError(rt.error().message);
+      return rt.error().code == platform::ErrorCode::kInvalidData ? EXIT_CONFIG : EXIT_SOFTWARE;
+    }
+    Runtime& runtime = **rt;
+    runtime.auditService("service_started", "ok", "The service started with policy " + runtime.policy().origin + ".");
+    logInfo("service started; state folder " + runtime.stateDir().string());
+
+    boost::asio::io_context io;
+    boost::asio::steady_timer runTimer(io);
+    boost::asio::steady_timer refreshTimer(io);
+    auto& engine = runtime.engine();
+    auto& time = *native.get().time;
+
+    std::function<void()> scheduleRun = [&] {
+      const auto next = engine.nextDue();
+      // With every fixer off, look again after the next policy refresh.
+      const auto wait = next ? std::max(platform::Millis(0),
+                                        std::chrono::duration_cast<platform::Millis>(*next - time.now()))
+                             : runtime.policy().policy.service.refresh;
+      runTimer.expires_after(wait);
+      runTimer.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        for (const auto& r : engine.runDue()) {
+          logInfo(r.fixer + ": " + r.finding + " -> " + r.outcome + (r.message.empty() ? "" : " (" + r.message + ")"));
+        }
+        scheduleRun();
+      });
+    };
+    std::function<void()> scheduleRefresh = [&] {
+      refreshTimer.expires_after(runtime.policy().policy.service.refresh);
+      refreshTimer.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        runtime.refreshPolicy();
+        runTimer.cancel();  // the new policy may move due times
+        scheduleRun();
+        scheduleRefresh();
+      });
+    };
+    // Requests the command line leaves in the state folder (upgrade prepare, reset) are taken in within seconds.
+    boost::asio::steady_timer requestTimer(io);
+    std::function<void()> scheduleRequests = [&] {
+      requestTimer.expires_after(std::chrono::seconds(2));
+      requestTimer.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        engine.consumeRequests();
+        if (const auto next = engine.nextDue(); next && *next <= time.now()) {
+          runTimer.cancel();
+          scheduleRun();
+        }
+        scheduleRequests();
+      });
+    };
+    scheduleRun();
+    scheduleRefresh();
+    scheduleRequests();
+    std::thread loop([&] { io.run(); });
+
+    waitForTerminationRequest();
+    logInfo("stop requested; finishing the current step");
+    boost::asio::post(io, [&] { io.stop(); });
+    loop.join();
+    runtime.auditService("service_stopped", "ok", "The service stopped on request.");
+    logInfo("service stopped");
+    return EXIT_OK;
+  }
+
+ private:
+  void setPolicy(const std::string&, const std::string& value) { policy_ = value; }
+  void setStateDir(const std::string&, const std::string& value) { stateDir_ = value; }
+  void showHelp(const std::string&, const std::string&) {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand("remediator service");
+    help.setUsage("[--policy P] [--state-dir D] [--daemon]");
+    help.setHeader("Runs the remediation service: fixers on their schedule, policy refreshes, the audit log.");
+    help.setUnixStyle(true);
+    help.format(std::cout);
+    helpShown_ = true;
+    stopOptionsProcessing();
+  }
+
+  std::string policy_;
+  std::string stateDir_;
+  bool helpShown_ = false;
+};
+
+}  // namespace
+
+int runServiceApplication(const std::string& argv0, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{argv0};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RemediatorService app;
+  return app.run(argv);
+}
+
+}  // namespace remediator::service

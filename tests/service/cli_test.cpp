@@ -1,0 +1,140 @@
+#include "service/cli.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "platform/durable_file.h"
+#include "platform/platform.h"
+#include "remediator_version.h"
+
+namespace remediator::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CliTest : public ::testing::Test {
+ protected:
+  CliTest() {
+    dir_ = fs::temp_directory_path() / ("remediator-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "state");
+    fs::create_directories(dir_ / "Logs");
+  }
+  ~CliTest() override { fs::remove_all(dir_); }
+
+  int run(std::vector<std::string> args, const std::string& input = "") {
+    std::istringstream in(input);
+    out_.str("");
+    err_.str("");
+    return runCli(args, CliIo{in, out_, err_}, native_.get());
+  }
+
+  // Every fixer off but stale logs, which clears a folder of the test's own (no Connector can be installed on
+  // Linux, so its logs count as stale).
+  std::string writePolicy(const std::string& staleMode, const std::string& extra = "") {
+    const auto path = dir_ / "policy.ini";
+    std::ofstream(path) << "[service]\nserver = essentials\n" << extra << "\n[stale_logs]\nmode = " << staleMode
+                        << "\nfolder = " << (dir_ / "Logs").string() << "\narchive = none\n";
+    return path.string();
+  }
+
+  std::string state() const { return (dir_ / "state").string(); }
+
+  platform::NativePlatform native_;
+  fs::path dir_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(CliTest, VersionPrintsTheProjectVersion) {
+  EXPECT_EQ(run({"version"}), kExitOk);
+  EXPECT_EQ(out_.str(), std::string("remediator ") + REMEDIATOR_VERSION + "\n");
+}
+
+TEST_F(CliTest, BadUsageExitsTwo) {
+  EXPECT_EQ(run({}), kExitUsage);
+  EXPECT_EQ(run({"frobnicate"}), kExitUsage);
+  EXPECT_NE(err_.str().find("unknown command 'frobnicate'"), std::string::npos);
+  EXPECT_EQ(run({"run"}), kExitUsage);
+  EXPECT_NE(err_.str().find("--once"), std::string::npos);
+  EXPECT_EQ(run({"run", "--once", "--bogus"}), kExitUsage);
+  EXPECT_EQ(run({"policy", "validate"}), kExitUsage);
+}
+
+TEST_F(CliTest, EveryCommandHasHelp) {
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"run"}, {"policy", "validate"}, {"policy", "show"},
+                                                              {"audit", "verify"}, {"audit", "show"}, {"status"},
+                                                              {"reset"}, {"version"}, {"autologon", "set-password"}}) {
+    auto args = cmd;
+    args.push_back("--help");
+    EXPECT_EQ(run(args), kExitOk) << cmd[0];
+    EXPECT_NE(out_.str().find("usage: remediator " + cmd[0]), std::string::npos) << out_.str();
+  }
+}
+
+TEST_F(CliTest, PolicyValidateNamesTheFileAndKey) {
+  const auto bad = dir_ / "bad.ini";
+  std::ofstream(bad) << "[service]\nserver = x\n[clock]\nmode = sometimes\n";
+  EXPECT_EQ(run({"policy", "validate", bad.string()}), kExitUsage);
+  EXPECT_NE(err_.str().find("bad.ini"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("mode"), std::string::npos) << err_.str();
+  EXPECT_EQ(run({"policy", "validate", writePolicy("audit")}), kExitOk);
+  EXPECT_NE(out_.str().find("valid"), std::string::npos);
+  EXPECT_EQ(run({"policy", "show", writePolicy("audit"), "--json"}), kExitOk);
+  EXPECT_NE(out_.str().find("\"stale_logs\""), std::string::npos);
+}
+
+TEST_F(CliTest, RunOnceFixesAndTheAuditLogVerifies) {
+  std::ofstream(dir_ / "Logs" / "old.log") << "stale";
+  const auto policy = writePolicy("enforce");
+  EXPECT_EQ(run({"run", "--once", "--dry-run", "--policy", policy, "--state-dir", state()}), kExitProblem);
+  EXPECT_TRUE(fs::exists(dir_ / "Logs" / "old.log")) << "a dry run changed the machine";
+  EXPECT_NE(out_.str().find("stale_logs"), std::string::npos);
+
+  EXPECT_EQ(run({"run", "--once", "--policy", policy, "--state-dir", state()}), kExitOk) << out_.str() << err_.str();
+  EXPECT_FALSE(fs::exists(dir_ / "Logs" / "old.log"));
+  EXPECT_NE(out_.str().find("fixed"), std::string::npos) << out_.str();
+
+  EXPECT_EQ(run({"audit", "verify", "--state-dir", state()}), kExitOk) << out_.str();
+  EXPECT_NE(out_.str().find("intact"), std::string::npos);
+  EXPECT_EQ(run({"audit", "show", "--state-dir", state(), "--fixer", "stale_logs"}), kExitOk);
+  EXPECT_NE(out_.str().find("verified"), std::string::npos) << out_.str();
+  EXPECT_EQ(run({"status", "--state-dir", state()}), kExitOk);
+  EXPECT_NE(out_.str().find("stale_logs"), std::string::npos);
+}
+
+TEST_F(CliTest, AuditVerifyFailsOnATamperedLog) {
+  std::ofstream(dir_ / "Logs" / "old.log") << "stale";
+  ASSERT_EQ(run({"run", "--once", "--policy", writePolicy("enforce"), "--state-dir", state()}), kExitOk);
+  const auto log = dir_ / "state" / "audit.jsonl";
+  auto text = *platform::readWholeFile(log);
+  const auto pos = text.find("\"verified\"");
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, 10, "\"skipped!\"");
+  std::ofstream(log, std::ios::trunc) << text;
+  EXPECT_EQ(run({"audit", "verify", "--state-dir", state()}), kExitProblem);
+  EXPECT_NE(out_.str().find("BROKEN"), std::string::npos) << out_.str();
+}
+
+TEST_F(CliTest, AnInvalidPolicyIsExitTwoAndAMissingOneIsNamed) {
+  const auto bad = dir_ / "bad.xml";
+  std::ofstream(bad) << "<policy><service><server>x</server></service><clock><mode>on</mode></clock>";
+  EXPECT_EQ(run({"run", "--once", "--policy", bad.string(), "--state-dir", state()}), kExitUsage);
+  EXPECT_NE(err_.str().find("bad.xml"), std::string::npos) << err_.str();
+  EXPECT_NE(run({"run", "--once", "--policy", (dir_ / "nope.ini").string(), "--state-dir", state()}), kExitOk);
+  EXPECT_NE(err_.str().find("nope.ini"), std::string::npos) << err_.str();
+}
+
+TEST_F(CliTest, SetPasswordNeedsASecretStore) {
+  // Linux has no LSA: the command says so instead of pretending; the password is never echoed.
+  EXPECT_EQ(run({"autologon", "set-password"}, "Hunter2-not-printed\n"), kExitProblem);
+  EXPECT_EQ(err_.str().find("Hunter2-not-printed"), std::string::npos);
+  EXPECT_EQ(out_.str().find("Hunter2-not-printed"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace remediator::service
