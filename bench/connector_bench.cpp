@@ -26,18 +26,21 @@ using namespace remediator;
 void BM_DetectSteady(benchmark::State& state) {
   platform::ManualTimeSource time;
   platform::MemoryPlatform machine(time);
-  machine.products.add({"Windows Server Essentials Connector", "10.0", "Microsoft", "{3F5B7C1D-0000-0000-0000-000000000000}",
-                        "", "MsiExec.exe /X{3F5B7C1D-0000-0000-0000-000000000000}", ""});
+  machine.products.add({"Windows Server Essentials Connector", "10.0", "Microsoft",
+                        "{3F5B7C1D-0000-0000-0000-000000000000}", "",
+                        "MsiExec.exe /X{3F5B7C1D-0000-0000-0000-000000000000}", ""});
   // A realistic programs list: the Connector among a hundred others.
-  for (int i = 0; i < 100; ++i) machine.products.add({"Program " + std::to_string(i), "1.0", "Vendor", "", "", "", ""});
+  for (int i = 0; i < 100; ++i)
+    machine.products.add({"Program " + std::to_string(i), "1.0", "Vendor", "", "", "", ""});
   policies::Policy policy;
   policy.service.server = "server01";
   const std::filesystem::path stateDir = "C:/ProgramData/Remediator";
-  fixers::connector::ConnectorJournal journal{fixers::connector::GuardState::kSteady, time.now(), "first sight",
-                                              *machine.os.identity()};
+  fixers::connector::ConnectorJournal journal{fixers::connector::GuardState::kSteady, time.now(),
+                                              "first sight", *machine.os.identity()};
   (void)fixers::connector::saveJournal(machine.files, stateDir, journal);
   auto fixer = fixers::makeConnectorFixer();
-  fixers::FixerContext ctx{machine.get(), policy, stateDir, time.now() + std::chrono::hours(1), [](auto&&...) {}};
+  fixers::FixerContext ctx{machine.get(), policy, stateDir, time.now() + std::chrono::hours(1),
+                           [](auto&&...) {}};
   for (auto _ : state) {
     auto finding = fixer->detect(ctx);
     if (finding.status != fixers::FindingStatus::kCompliant) state.SkipWithError(finding.message.c_str());
@@ -62,7 +65,8 @@ void BM_CheckInstaller(benchmark::State& state) {
     auto kind = fixers::connector::checkInstaller(body, "application/octet-stream", sha, "bench");
     if (!kind) state.SkipWithError(kind.error().message.c_str());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(body.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(body.size()));
 }
 BENCHMARK(BM_CheckInstaller)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
 
@@ -93,7 +97,8 @@ class BodyFactory final : public Poco::Net::HTTPRequestHandlerFactory {
 void BM_HttpDownload(benchmark::State& state) {
   const auto body = installerOfSize(static_cast<std::size_t>(state.range(0)) << 20);
   std::random_device rd;
-  const auto dir = std::filesystem::temp_directory_path() / ("remediator-connector-bench-" + std::to_string(rd()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("remediator-connector-bench-" + std::to_string(rd()));
   std::filesystem::create_directories(dir);
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   Poco::Net::HTTPServer server(new BodyFactory(body), socket, new Poco::Net::HTTPServerParams);
@@ -104,7 +109,8 @@ void BM_HttpDownload(benchmark::State& state) {
     auto got = downloader->download({url, dir / "installer.download", std::chrono::seconds(60)});
     if (!got) state.SkipWithError(got.error().message.c_str());
   }
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(body.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(body.size()));
   server.stopAll(true);
   std::filesystem::remove_all(dir);
 }

@@ -4,12 +4,13 @@
 #include <array>
 
 #include "fixers/connector/installer_check.h"
+#include "fixers/connector/name_table.h"
 
 namespace remediator::fixers::connector {
 
 namespace {
 
-constexpr std::array<std::pair<StepKind, const char*>, 6> kStepNames{{
+constexpr NameTable<StepKind, 6> kStepNames{{
     {StepKind::kRecordBaseline, "record_baseline"},
     {StepKind::kTakeRequest, "take_request"},
     {StepKind::kUninstall, "uninstall_connector"},
@@ -34,12 +35,14 @@ std::string connectorName(const Observation& o) {
   return o.connector ? o.connector->displayName : std::string("the Connector");
 }
 
-/// A reinstall: within the guards, fetch the installer unless one is ready, remove a stale Connector (after the
-/// download, so the client is not left without one when the server cannot be reached), install.
-Decision reinstall(const Observation& o, const ConnectorJournal& j, const policies::ConnectorSettings& settings,
-                   policies::Duration backoffMax, const std::string& why, bool staleInstalled) {
+/// A reinstall: within the guards, fetch the installer unless one is ready, remove a stale Connector (after
+/// the download, so the client is not left without one when the server cannot be reached), install.
+Decision reinstall(const Observation& o, const ConnectorJournal& j,
+                   const policies::ConnectorSettings& settings, policies::Duration backoffMax,
+                   const std::string& why, bool staleInstalled) {
   if (o.installerUrl.empty() && !o.installerReady) {
-    return waiting(why + ", but no installer URL is known: set [connector] installerUrl or [service] server.");
+    return waiting(why +
+                   ", but no installer URL is known: set [connector] installerUrl or [service] server.");
   }
   if (staleInstalled && o.uninstallCommand.empty()) {
     return waiting(why + ", but " + connectorName(o) +
@@ -47,9 +50,10 @@ Decision reinstall(const Observation& o, const ConnectorJournal& j, const polici
   }
   const int attempts = countedAttempts(j, o.installPolicy);
   if (attempts >= settings.maxAttempts) {
-    return waiting(why + ", but the guard gave up after " + std::to_string(attempts) +
-                   " failed install attempts (last: " + (j.lastError.empty() ? "unknown" : j.lastError) +
-                   "). `remediator upgrade cancel`, or a policy with other install settings, starts it again.");
+    return waiting(
+        why + ", but the guard gave up after " + std::to_string(attempts) +
+        " failed install attempts (last: " + (j.lastError.empty() ? "unknown" : j.lastError) +
+        "). `remediator upgrade cancel`, or a policy with other install settings, starts it again.");
   }
   if (!o.pendingReboot.empty()) {
     return waiting(why + "; waiting because a reboot or an install is pending (" + o.pendingReboot +
@@ -78,8 +82,8 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
     case GuardState::kSteady:
       if (!installed) return reinstall(o, j, settings, backoffMax, "The Connector is missing", false);
       if (!sameRelease(o.os, j.os)) {
-        return reinstall(o, j, settings, backoffMax, upgraded + " while " + connectorName(o) + " stayed installed",
-                         true);
+        return reinstall(o, j, settings, backoffMax,
+                         upgraded + " while " + connectorName(o) + " stayed installed", true);
       }
       if (!o.upgradeStaged.empty() && o.upgradeStaged != j.stagedSignal) {
         return act("An OS upgrade is staged (" + o.upgradeStaged + "): removing " + connectorName(o) +
@@ -87,8 +91,9 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
                    {StepKind::kUninstall});
       }
       if (o.upgradeStaged.empty() && !j.stagedSignal.empty()) {
-        return act("The staged-upgrade signal (" + j.stagedSignal + ") is gone: the guard acts on the next one.",
-                   {StepKind::kRecordBaseline});
+        return act(
+            "The staged-upgrade signal (" + j.stagedSignal + ") is gone: the guard acts on the next one.",
+            {StepKind::kRecordBaseline});
       }
       return compliant(connectorName(o) + " is installed for " + o.os.describe() + ".");
 
@@ -104,7 +109,8 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
                      {StepKind::kUninstall});
         }
         if (!(o.os == j.os)) return reinstall(o, j, settings, backoffMax, upgraded, false);
-        return act("The Connector is gone: recording that the guard awaits the OS upgrade.", {StepKind::kUninstall});
+        return act("The Connector is gone: recording that the guard awaits the OS upgrade.",
+                   {StepKind::kUninstall});
       }
       // Replacing a Connector left over from before an upgrade.
       return reinstall(o, j, settings, backoffMax, "Replacing the Connector installed before the OS upgrade",
@@ -112,12 +118,14 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
 
     case GuardState::kAwaitingUpgrade:
       if (!(o.os == j.os)) {
-        if (installed) return act(upgraded + " and the Connector is back already.", {StepKind::kRecordInstalled});
+        if (installed)
+          return act(upgraded + " and the Connector is back already.", {StepKind::kRecordInstalled});
         return reinstall(o, j, settings, backoffMax, upgraded, false);
       }
       if (installed) {
-        return act(connectorName(o) + " was installed again while the guard awaited the upgrade: back to steady.",
-                   {StepKind::kRecordInstalled});
+        return act(
+            connectorName(o) + " was installed again while the guard awaited the upgrade: back to steady.",
+            {StepKind::kRecordInstalled});
       }
       if (o.now >= j.since + settings.upgradeWait) {
         return reinstall(o, j, settings, backoffMax,
@@ -125,7 +133,8 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
       }
       return compliant("The Connector was removed for an OS upgrade (" + j.reason + ") on " +
                        formatJournalTime(j.since) + "; it is reinstalled once " + j.os.describe() +
-                       " changes, or at " + formatJournalTime(j.since + settings.upgradeWait) + " at the latest.");
+                       " changes, or at " + formatJournalTime(j.since + settings.upgradeWait) +
+                       " at the latest.");
 
     case GuardState::kReinstallRequested:
     case GuardState::kDownloading:
@@ -136,11 +145,12 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
       }
       if (installed) {
         return reinstall(o, j, settings, backoffMax,
-                         connectorName(o) + " belongs to " + j.os.describe() + ", not " + o.os.describe(), true);
+                         connectorName(o) + " belongs to " + j.os.describe() + ", not " + o.os.describe(),
+                         true);
       }
       return reinstall(o, j, settings, backoffMax,
-                       "The Connector is to be reinstalled (" + (j.reason.empty() ? guardStateName(j.state) : j.reason) +
-                           ")",
+                       "The Connector is to be reinstalled (" +
+                           (j.reason.empty() ? guardStateName(j.state) : j.reason) + ")",
                        false);
   }
   return compliant("");
@@ -148,23 +158,14 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
 
 }  // namespace
 
-const char* stepKindName(StepKind kind) {
-  for (const auto& [k, name] : kStepNames) {
-    if (k == kind) return name;
-  }
-  return "";
-}
+const char* stepKindName(StepKind kind) { return nameIn(kStepNames, kind, ""); }
 
-std::optional<StepKind> parseStepKind(const std::string& name) {
-  for (const auto& [k, n] : kStepNames) {
-    if (name == n) return k;
-  }
-  return std::nullopt;
-}
+std::optional<StepKind> parseStepKind(const std::string& name) { return valueIn(kStepNames, name); }
 
-std::string installPolicyFingerprint(const std::string& installerUrl, const policies::ConnectorSettings& settings) {
-  const auto digest = sha256Hex(installerUrl + '\n' + settings.installerArgs + '\n' + settings.installerSha256 + '\n' +
-                                settings.uninstallCommand);
+std::string installPolicyFingerprint(const std::string& installerUrl,
+                                     const policies::ConnectorSettings& settings) {
+  const auto digest = sha256Hex(installerUrl + '\n' + settings.installerArgs + '\n' +
+                                settings.installerSha256 + '\n' + settings.uninstallCommand);
   return digest.substr(0, 16);
 }
 
@@ -176,22 +177,25 @@ bool sameRelease(const platform::OsIdentity& a, const platform::OsIdentity& b) {
   return a.product == b.product && a.version == b.version && a.build == b.build;
 }
 
-policies::Duration retryGap(const policies::ConnectorSettings& settings, int attempts, policies::Duration backoffMax) {
+policies::Duration retryGap(const policies::ConnectorSettings& settings, int attempts,
+                            policies::Duration backoffMax) {
   const auto cap = std::max(settings.minReinstallGap, backoffMax);
   auto gap = settings.minReinstallGap;
   for (int i = 1; i < attempts && gap < cap; ++i) gap *= 2;
   return std::min(gap, cap);
 }
 
-std::optional<ConnectorJournal> takeRequest(std::optional<ConnectorJournal> journal, const UpgradeRequest& request,
-                                            bool connectorInstalled, const platform::OsIdentity& os) {
+std::optional<ConnectorJournal> takeRequest(std::optional<ConnectorJournal> journal,
+                                            const UpgradeRequest& request, bool connectorInstalled,
+                                            const platform::OsIdentity& os) {
   if (!journal) {
     // Nothing recorded and nothing installed: there is nothing to remove or to bring back.
     if (!connectorInstalled) return std::nullopt;
     journal = ConnectorJournal{GuardState::kSteady, request.requested, "first sight", os};
   }
   auto j = std::move(*journal);
-  const auto why = std::string(requestKindName(request.kind)) + (request.reason.empty() ? "" : ": " + request.reason);
+  const auto why =
+      std::string(requestKindName(request.kind)) + (request.reason.empty() ? "" : ": " + request.reason);
   const bool awaiting = removing(j) || j.state == GuardState::kAwaitingUpgrade;
   if (request.kind == RequestKind::kPrepare && !awaiting) {
     // Windows Setup calls preinstall and precommit for one upgrade; the second prepare changes nothing.
@@ -211,14 +215,16 @@ std::optional<ConnectorJournal> takeRequest(std::optional<ConnectorJournal> jour
   return j;
 }
 
-Decision decide(const Observation& o, const policies::ConnectorSettings& settings, policies::Duration backoffMax) {
+Decision decide(const Observation& o, const policies::ConnectorSettings& settings,
+                policies::Duration backoffMax) {
   auto journal = o.journal;
   std::string taken;
   if (o.request) {
     journal = takeRequest(journal, *o.request, o.connector.has_value(), o.os);
     taken = "Taking in the " + std::string(requestKindName(o.request->kind)) + " request" +
             (o.request->reason.empty() ? "" : " (" + o.request->reason + ")") + ". ";
-    if (!journal) return act(taken + "No Connector is installed or recorded: nothing to do.", {StepKind::kTakeRequest});
+    if (!journal)
+      return act(taken + "No Connector is installed or recorded: nothing to do.", {StepKind::kTakeRequest});
   }
   Decision d;
   if (!journal) {

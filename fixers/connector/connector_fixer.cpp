@@ -117,17 +117,15 @@ struct ReadyInstaller {
   InstallerKind kind;
 };
 
-/// The checked installer in the state folder; nullopt when there is none, an error when one is there but fails
-/// the checks (empty, a web page, not an installer, wrong SHA-256).
+/// The checked installer in the state folder; nullopt when there is none, an error when one is there but
+/// fails the checks (empty, a web page, not an installer, wrong SHA-256).
 Result<std::optional<ReadyInstaller>> readyInstaller(const FixerContext& ctx) {
   for (const auto kind : {InstallerKind::kExe, InstallerKind::kMsi}) {
     const auto path = guardDir(ctx.stateDir) / (std::string(kInstallerBase) + installerExtension(kind));
-    auto body = ctx.platform.files->readFile(path);
-    if (!body) {
-      if (body.error().code == ErrorCode::kNotFound) continue;
-      return fail(body.error().code, "cannot read " + path.string() + ": " + body.error().message);
-    }
-    auto checked = checkInstaller(*body, "", ctx.policy.connector.installerSha256, path.string());
+    auto body = readFileIfPresent(*ctx.platform.files, path);
+    if (!body) return body.error();
+    if (!*body) continue;
+    auto checked = checkInstaller(**body, "", ctx.policy.connector.installerSha256, path.string());
     if (!checked) return checked.error();
     if (*checked != kind) {
       return fail(ErrorCode::kInvalidData, path.string() + ": the content does not match the file name");
@@ -228,15 +226,20 @@ class StepRunner {
 
   Result<std::string> dispatch(StepKind kind, const Action& action) {
     switch (kind) {
-      case StepKind::kRecordBaseline: return recordBaseline();
-      case StepKind::kTakeRequest: return takeRequestIn();
+      case StepKind::kRecordBaseline:
+        return recordBaseline();
+      case StepKind::kTakeRequest:
+        return takeRequestIn();
       case StepKind::kUninstall:
         return uninstall(get(action.parameters, "then") == guardStateName(GuardState::kReinstallRequested)
                              ? GuardState::kReinstallRequested
                              : GuardState::kAwaitingUpgrade);
-      case StepKind::kDownload: return download(get(action.parameters, "url"));
-      case StepKind::kInstall: return install();
-      case StepKind::kRecordInstalled: return recordInstalled();
+      case StepKind::kDownload:
+        return download(get(action.parameters, "url"));
+      case StepKind::kInstall:
+        return install();
+      case StepKind::kRecordInstalled:
+        return recordInstalled();
     }
     return fail(ErrorCode::kInvalidArgument, "unknown step");
   }
@@ -298,14 +301,16 @@ class StepRunner {
     auto existing = loadJournal(*ctx_.platform.files, ctx_.stateDir);
     if (!existing) return existing.error();
     if (*existing && (*existing)->state != GuardState::kSteady) {
-      return fail(ErrorCode::kBusy, "the journal changed to " + std::string(guardStateName((*existing)->state)) +
+      return fail(ErrorCode::kBusy, "the journal changed to " +
+                                        std::string(guardStateName((*existing)->state)) +
                                         " since detection; not overwriting it");
     }
     const auto reason = *existing ? (*existing)->reason : "first sight of " + machine->connector->displayName;
     auto next = steady(existing->value_or(ConnectorJournal{}), machine->os, reason);
     if (*existing) next.since = (*existing)->since;
     if (auto ok = write(next); !ok) return ok.error();
-    return "Recorded " + describeProduct(machine->connector) + " as installed for " + machine->os.describe() + ".";
+    return "Recorded " + describeProduct(machine->connector) + " as installed for " + machine->os.describe() +
+           ".";
   }
 
   Result<std::string> takeRequestIn() {
@@ -323,8 +328,8 @@ class StepRunner {
       auto next = takeRequest(*existing, **request, machine->connector.has_value(), machine->os);
       if (next) {
         if (auto ok = write(*next); !ok) return ok.error();
-        message = "Took in the " + std::string(requestKindName((*request)->kind)) + " request: the guard is " +
-                  guardStateName(next->state) + ".";
+        message = "Took in the " + std::string(requestKindName((*request)->kind)) +
+                  " request: the guard is " + guardStateName(next->state) + ".";
       } else {
         message = "Took in the " + std::string(requestKindName((*request)->kind)) +
                   " request: no Connector is installed or recorded, so nothing changes.";
@@ -374,8 +379,9 @@ class StepRunner {
                         "cannot start the uninstall command of " + name + ": " + ran.error().message);
       }
       if (ran->timedOut) {
-        return failStep(next, ErrorCode::kTimeout, "the uninstall command of " + name + " did not finish within " +
-                                                       minutes(settings_.installTimeout));
+        return failStep(next, ErrorCode::kTimeout,
+                        "the uninstall command of " + name + " did not finish within " +
+                            minutes(settings_.installTimeout));
       }
       auto still = findConnector(ctx_);
       if (!still) return failStep(next, still.error().code, still.error().message);
@@ -393,7 +399,7 @@ class StepRunner {
     if (after == GuardState::kReinstallRequested) next.os = machine->os;
     if (auto ok = write(next); !ok) return ok.error();
     return removed + (after == GuardState::kAwaitingUpgrade ? "; the guard awaits the OS upgrade."
-                                                             : "; the Connector is reinstalled next.");
+                                                            : "; the Connector is reinstalled next.");
   }
 
   Result<std::string> download(const std::string& url) {
@@ -402,7 +408,8 @@ class StepRunner {
     auto machine = look();
     if (!machine) return machine.error();
     if (url.empty()) {
-      return fail(ErrorCode::kInvalidArgument, "no installer URL: set [connector] installerUrl or [service] server");
+      return fail(ErrorCode::kInvalidArgument,
+                  "no installer URL: set [connector] installerUrl or [service] server");
     }
     auto next = *current;
     next.state = GuardState::kDownloading;
@@ -418,54 +425,55 @@ class StepRunner {
     };
     const auto destination = guardDir(ctx_.stateDir) / kDownloadName;
     const auto left = std::chrono::duration_cast<Millis>(ctx_.deadline - now());
-    DownloadRequest request{url, destination, std::clamp(left, Millis(std::chrono::seconds(1)),
-                                                         std::max(settings_.installTimeout,
-                                                                  Millis(std::chrono::seconds(1))))};
+    DownloadRequest request{url, destination,
+                            std::clamp(left, Millis(std::chrono::seconds(1)),
+                                       std::max(settings_.installTimeout, Millis(std::chrono::seconds(1))))};
     auto info = fetch(request);
     if (!info) return failDownload(info.error().code, info.error().message);
     auto body = ctx_.platform.files->readFile(destination);
     if (!body) {
-      return failDownload(body.error().code, "cannot read " + destination.string() + ": " + body.error().message);
+      return failDownload(body.error().code,
+                          "cannot read " + destination.string() + ": " + body.error().message);
     }
     auto kind = checkInstaller(*body, info->contentType, settings_.installerSha256, info->finalUrl);
     (void)ctx_.platform.files->removeFile(destination);
     if (!kind) return failDownload(kind.error().code, kind.error().message);
     const auto path = guardDir(ctx_.stateDir) / (std::string(kInstallerBase) + installerExtension(*kind));
-    if (auto ok = ctx_.platform.files->writeFileAtomic(path, *body); !ok) {
-      return failDownload(ok.error().code, "cannot write " + path.string() + ": " + ok.error().message);
+    if (auto ok = writeFileInFolder(*ctx_.platform.files, path, *body); !ok) {
+      return failDownload(ok.error().code, ok.error().message);
     }
     const auto sha = sha256Hex(*body);
     outcome_.details["installer_bytes"] = std::to_string(body->size());
     outcome_.details["installer_sha256"] = sha;
-    return "Downloaded " + std::to_string(body->size()) + " bytes from " + info->finalUrl + " (SHA-256 " + sha +
-           (settings_.installerSha256.empty() ? ", not pinned by policy" : ", as the policy requires") + ").";
+    return "Downloaded " + std::to_string(body->size()) + " bytes from " + info->finalUrl + " (SHA-256 " +
+           sha + (settings_.installerSha256.empty() ? ", not pinned by policy" : ", as the policy requires") +
+           ").";
   }
 
   /// An http:// or https:// URL goes to the downloader; anything else is a local or UNC path, copied.
   Result<DownloadInfo> fetch(const DownloadRequest& request) {
     const auto scheme = request.url.substr(0, request.url.find("://"));
-    if (scheme != request.url && (platform::equalsIgnoreCase(scheme, "http") || platform::equalsIgnoreCase(scheme, "https"))) {
+    if (scheme != request.url &&
+        (platform::equalsIgnoreCase(scheme, "http") || platform::equalsIgnoreCase(scheme, "https"))) {
       return downloader_.download(request);
     }
     const std::filesystem::path source = platform::expandEnvironment(request.url);
     auto body = ctx_.platform.files->readFile(source);
     if (!body) {
-      return fail(body.error().code, "cannot read the installer " + source.string() + ": " + body.error().message);
+      return fail(body.error().code,
+                  "cannot read the installer " + source.string() + ": " + body.error().message);
     }
-    if (auto ok = ctx_.platform.files->writeFileAtomic(request.destination, *body); !ok) {
-      return fail(ok.error().code, "cannot write " + request.destination.string() + ": " + ok.error().message);
-    }
+    if (auto ok = writeFileInFolder(*ctx_.platform.files, request.destination, *body); !ok) return ok.error();
     return DownloadInfo{body->size(), "", source.string()};
   }
 
   Result<platform::ProcessRequest> installCommand(const ReadyInstaller& installer) const {
     const auto& args = settings_.installerArgs;
     const std::string file = "\"" + installer.path.string() + "\"";
-    const std::string line =
-        installer.kind == InstallerKind::kMsi
-            ? "msiexec.exe /i " + file + " " + args + " /qn /norestart /l*v \"" +
-                  msiLog(ctx_.stateDir, "install").string() + "\""
-            : file + " " + args;
+    const std::string line = installer.kind == InstallerKind::kMsi
+                                 ? "msiexec.exe /i " + file + " " + args + " /qn /norestart /l*v \"" +
+                                       msiLog(ctx_.stateDir, "install").string() + "\""
+                                 : file + " " + args;
     auto request = platform::parseCommandLine(line);
     // The message of a failed split would quote the arguments; the policy key is enough to find them.
     if (!request) return fail(ErrorCode::kInvalidArgument, "[connector] installerArgs cannot be split");
@@ -532,7 +540,8 @@ class StepRunner {
     } else if (!after) {
       why = after.error().message;
     } else {
-      why = "the installer exited with code " + std::to_string(ran->exitCode) + " but no Connector is registered";
+      why = "the installer exited with code " + std::to_string(ran->exitCode) +
+            " but no Connector is registered";
     }
     // A fresh download for the next attempt: the server may have a fixed installer by then.
     removeInstallers();
@@ -554,11 +563,13 @@ class StepRunner {
     if (!current) return current.error();
     auto machine = look();
     if (!machine) return machine.error();
-    if (!machine->connector) return fail(ErrorCode::kNotFound, "the Connector is not installed: nothing to record");
+    if (!machine->connector)
+      return fail(ErrorCode::kNotFound, "the Connector is not installed: nothing to record");
     removeInstallers();
     if (auto ok = write(steady(*current, machine->os, "found installed")); !ok) return ok.error();
     if (current->state != GuardState::kSteady) outcome_.events.push_back(kConnectorInstalledEvent);
-    return "Recorded " + describeProduct(machine->connector) + " as installed for " + machine->os.describe() + ".";
+    return "Recorded " + describeProduct(machine->connector) + " as installed for " + machine->os.describe() +
+           ".";
   }
 
   FixerContext& ctx_;
@@ -617,7 +628,8 @@ class ConnectorFixer final : public Fixer {
           a.disruptive = true;
           break;
         case StepKind::kDownload:
-          a.description = "Download the Connector installer from " + get(o, "installer_url") + " and check it.";
+          a.description =
+              "Download the Connector installer from " + get(o, "installer_url") + " and check it.";
           a.parameters = {{"url", get(o, "installer_url")},
                           {"sha256", s.installerSha256.empty() ? "not checked" : s.installerSha256}};
           break;

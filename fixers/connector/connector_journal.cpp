@@ -11,6 +11,8 @@
 #include <random>
 #include <sstream>
 
+#include "fixers/connector/name_table.h"
+
 namespace remediator::fixers::connector {
 
 using platform::ErrorCode;
@@ -20,7 +22,7 @@ namespace {
 
 constexpr int kJournalVersion = 1;
 
-constexpr std::array<std::pair<GuardState, const char*>, 7> kStateNames{{
+constexpr NameTable<GuardState, 7> kStateNames{{
     {GuardState::kSteady, "steady"},
     {GuardState::kPrepareRequested, "prepare_requested"},
     {GuardState::kUninstalling, "uninstalling"},
@@ -113,6 +115,18 @@ class Reader {
   std::string problem_;
 };
 
+/// Runs `parse`, turning what Poco's parser throws into kInvalidData naming `origin`.
+template <typename T, typename F>
+Result<T> parseJson(const std::string& origin, const char* what, F&& parse) {
+  try {
+    return parse();
+  } catch (const Poco::Exception& e) {
+    return fail(ErrorCode::kInvalidData, origin + ": not valid " + what + " JSON: " + e.displayText());
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kInvalidData, origin + ": not valid " + what + " JSON: " + e.what());
+  }
+}
+
 std::string randomHex() {
   std::random_device device;
   std::uniform_int_distribution<unsigned long long> dist;
@@ -138,10 +152,8 @@ Result<UpgradeRequest> writeRequest(platform::FileSystem& files, const std::file
   std::ostringstream out;
   object.stringify(out, 2);
 
-  if (auto made = files.createDirectories(guardDir(stateDir)); !made) return made.error();
-  if (auto written = files.writeFileAtomic(requestPath(stateDir), out.str() + "\n"); !written) {
-    return fail(written.error().code,
-                "cannot write the request " + requestPath(stateDir).string() + ": " + written.error().message);
+  if (auto written = writeFileInFolder(files, requestPath(stateDir), out.str() + "\n"); !written) {
+    return written.error();
   }
   return request;
 }
@@ -150,21 +162,31 @@ const char* const kCrLf = "\r\n";
 
 }  // namespace
 
-const char* guardStateName(GuardState state) {
-  for (const auto& [s, name] : kStateNames) {
-    if (s == state) return name;
-  }
-  return "steady";
-}
+const char* guardStateName(GuardState state) { return nameIn(kStateNames, state, "steady"); }
 
-std::optional<GuardState> parseGuardState(const std::string& name) {
-  for (const auto& [s, n] : kStateNames) {
-    if (name == n) return s;
-  }
-  return std::nullopt;
-}
+std::optional<GuardState> parseGuardState(const std::string& name) { return valueIn(kStateNames, name); }
 
 const char* requestKindName(RequestKind kind) { return kind == RequestKind::kPrepare ? "prepare" : "cancel"; }
+
+Result<std::optional<std::string>> readFileIfPresent(const platform::FileSystem& files,
+                                                     const std::filesystem::path& path) {
+  auto text = files.readFile(path);
+  if (text) return std::optional<std::string>(std::move(*text));
+  if (text.error().code == ErrorCode::kNotFound) return std::optional<std::string>{};
+  return fail(text.error().code, "cannot read " + path.string() + ": " + text.error().message);
+}
+
+Result<void> writeFileInFolder(platform::FileSystem& files, const std::filesystem::path& path,
+                               const std::string& data) {
+  if (auto made = files.createDirectories(path.parent_path()); !made) {
+    return fail(made.error().code,
+                "cannot create " + path.parent_path().string() + ": " + made.error().message);
+  }
+  if (auto written = files.writeFileAtomic(path, data); !written) {
+    return fail(written.error().code, "cannot write " + path.string() + ": " + written.error().message);
+  }
+  return {};
+}
 
 std::filesystem::path guardDir(const std::filesystem::path& stateDir) { return stateDir / "connector"; }
 std::filesystem::path journalPath(const std::filesystem::path& stateDir) {
@@ -191,7 +213,8 @@ std::string formatJournalTime(SysTime t) {
 std::optional<SysTime> parseJournalTime(const std::string& text) {
   using namespace std::chrono;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &s, &ms, &used) != 7 ||
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &s, &ms, &used) !=
+          7 ||
       used != static_cast<int>(text.size())) {
     return std::nullopt;
   }
@@ -226,7 +249,7 @@ std::string journalToJson(const ConnectorJournal& journal) {
 }
 
 Result<ConnectorJournal> journalFromJson(const std::string& text, const std::string& origin) {
-  try {
+  return parseJson<ConnectorJournal>(origin, "journal", [&]() -> Result<ConnectorJournal> {
     Reader reader(parseObject(text, origin), origin);
     ConnectorJournal journal;
     if (const int version = reader.integer("version", true); version != kJournalVersion && version != 0) {
@@ -258,77 +281,59 @@ Result<ConnectorJournal> journalFromJson(const std::string& text, const std::str
     journal.stagedSignal = reader.text("staged_signal", false);
     if (!reader.firstProblem().empty()) return fail(ErrorCode::kInvalidData, reader.firstProblem());
     return journal;
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::kInvalidData, origin + ": not valid journal JSON: " + e.displayText());
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::kInvalidData, origin + ": not valid journal JSON: " + e.what());
-  }
+  });
 }
 
 Result<std::optional<ConnectorJournal>> loadJournal(const platform::FileSystem& files,
                                                     const std::filesystem::path& stateDir) {
   const auto path = journalPath(stateDir);
-  auto text = files.readFile(path);
-  if (!text) {
-    if (text.error().code == ErrorCode::kNotFound) return std::optional<ConnectorJournal>{};
-    return fail(text.error().code, "cannot read " + path.string() + ": " + text.error().message);
-  }
-  auto journal = journalFromJson(*text, path.string());
+  auto text = readFileIfPresent(files, path);
+  if (!text) return text.error();
+  if (!*text) return std::optional<ConnectorJournal>{};
+  auto journal = journalFromJson(**text, path.string());
   if (!journal) return journal.error();
   return std::optional<ConnectorJournal>(std::move(*journal));
 }
 
 Result<void> saveJournal(platform::FileSystem& files, const std::filesystem::path& stateDir,
                          const ConnectorJournal& journal) {
-  if (auto made = files.createDirectories(guardDir(stateDir)); !made) {
-    return fail(made.error().code, "cannot create " + guardDir(stateDir).string() + ": " + made.error().message);
-  }
-  if (auto written = files.writeFileAtomic(journalPath(stateDir), journalToJson(journal)); !written) {
-    return fail(written.error().code,
-                "cannot write " + journalPath(stateDir).string() + ": " + written.error().message);
-  }
-  return {};
+  return writeFileInFolder(files, journalPath(stateDir), journalToJson(journal));
 }
 
 Result<std::optional<UpgradeRequest>> loadRequest(const platform::FileSystem& files,
                                                   const std::filesystem::path& stateDir) {
   const auto path = requestPath(stateDir);
-  auto text = files.readFile(path);
-  if (!text) {
-    if (text.error().code == ErrorCode::kNotFound) return std::optional<UpgradeRequest>{};
-    return fail(text.error().code, "cannot read " + path.string() + ": " + text.error().message);
-  }
-  try {
-    Reader reader(parseObject(*text, path.string()), path.string());
-    UpgradeRequest request;
-    request.id = reader.text("id", true);
-    const auto kind = reader.text("kind", true);
-    if (kind == "prepare") {
-      request.kind = RequestKind::kPrepare;
-    } else if (kind == "cancel") {
-      request.kind = RequestKind::kCancel;
-    } else if (!kind.empty()) {
-      reader.problem("kind", "expected prepare or cancel; got '" + kind + "'");
-    }
-    request.requested = reader.time("requested", true).value_or(SysTime{});
-    request.reason = reader.text("reason", false);
-    if (request.id.empty()) reader.problem("id", "must not be empty");
-    if (!reader.firstProblem().empty()) return fail(ErrorCode::kInvalidData, reader.firstProblem());
-    return std::optional<UpgradeRequest>(std::move(request));
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::kInvalidData, path.string() + ": not valid request JSON: " + e.displayText());
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::kInvalidData, path.string() + ": not valid request JSON: " + e.what());
-  }
+  auto text = readFileIfPresent(files, path);
+  if (!text) return text.error();
+  if (!*text) return std::optional<UpgradeRequest>{};
+  return parseJson<std::optional<UpgradeRequest>>(
+      path.string(), "request", [&]() -> Result<std::optional<UpgradeRequest>> {
+        Reader reader(parseObject(**text, path.string()), path.string());
+        UpgradeRequest request;
+        request.id = reader.text("id", true);
+        const auto kind = reader.text("kind", true);
+        if (kind == "prepare") {
+          request.kind = RequestKind::kPrepare;
+        } else if (kind == "cancel") {
+          request.kind = RequestKind::kCancel;
+        } else if (!kind.empty()) {
+          reader.problem("kind", "expected prepare or cancel; got '" + kind + "'");
+        }
+        request.requested = reader.time("requested", true).value_or(SysTime{});
+        request.reason = reader.text("reason", false);
+        if (request.id.empty()) reader.problem("id", "must not be empty");
+        if (!reader.firstProblem().empty()) return fail(ErrorCode::kInvalidData, reader.firstProblem());
+        return std::optional<UpgradeRequest>(std::move(request));
+      });
 }
 
-Result<UpgradeRequest> requestPrepare(platform::FileSystem& files, const std::filesystem::path& stateDir, SysTime now,
-                                      const std::string& reason) {
+Result<UpgradeRequest> requestPrepare(platform::FileSystem& files, const std::filesystem::path& stateDir,
+                                      SysTime now, const std::string& reason) {
   return writeRequest(files, stateDir, RequestKind::kPrepare, now, reason);
 }
 
-Result<UpgradeRequest> requestCancel(platform::FileSystem& files, const std::filesystem::path& stateDir, SysTime now,
-                                     const std::string& reason) {
+Result<UpgradeRequest> requestCancel(platform::FileSystem& files, const std::filesystem::path& stateDir,
+                                     SysTime now, const std::string& reason) {
   return writeRequest(files, stateDir, RequestKind::kCancel, now, reason);
 }
 
@@ -336,7 +341,8 @@ std::filesystem::path hookDir(const std::filesystem::path& windowsDir) {
   return windowsDir / "System32" / "update" / "run" / kHookGuid;
 }
 
-std::string hookScript(const std::filesystem::path& exePath, const std::string& verb, const std::string& hookName) {
+std::string hookScript(const std::filesystem::path& exePath, const std::string& verb,
+                       const std::string& hookName) {
   std::string s;
   s += std::string("@echo off") + kCrLf;
   s += "rem " + hookName + ": written by `remediator upgrade install-hooks`." + kCrLf;
@@ -352,13 +358,10 @@ Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& fi
                                                         const std::filesystem::path& exePath) {
   if (exePath.empty() || exePath.string().find('"') != std::string::npos) {
     return fail(ErrorCode::kInvalidArgument,
-                "the hook scripts need the full path of remediator.exe without quotes; got '" + exePath.string() +
-                    "'");
+                "the hook scripts need the full path of remediator.exe without quotes; got '" +
+                    exePath.string() + "'");
   }
   const auto dir = hookDir(windowsDir);
-  if (auto made = files.createDirectories(dir); !made) {
-    return fail(made.error().code, "cannot create " + dir.string() + ": " + made.error().message);
-  }
   const std::array<std::pair<const char*, const char*>, 3> hooks{{
       {"preinstall.cmd", "prepare"},
       {"precommit.cmd", "prepare"},
@@ -367,9 +370,7 @@ Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& fi
   std::vector<std::filesystem::path> written;
   for (const auto& [name, verb] : hooks) {
     const auto path = dir / name;
-    if (auto ok = files.writeFileAtomic(path, hookScript(exePath, verb, name)); !ok) {
-      return fail(ok.error().code, "cannot write " + path.string() + ": " + ok.error().message);
-    }
+    if (auto ok = writeFileInFolder(files, path, hookScript(exePath, verb, name)); !ok) return ok.error();
     written.push_back(path);
   }
   return written;
@@ -380,7 +381,8 @@ Result<void> removeHooks(platform::FileSystem& files, const std::filesystem::pat
   for (const char* name : {"preinstall.cmd", "precommit.cmd", "failure.cmd"}) {
     auto removed = files.removeFile(dir / name);
     if (!removed && removed.error().code != ErrorCode::kNotFound) {
-      return fail(removed.error().code, "cannot remove " + (dir / name).string() + ": " + removed.error().message);
+      return fail(removed.error().code,
+                  "cannot remove " + (dir / name).string() + ": " + removed.error().message);
     }
   }
   auto removed = files.removeDirectory(dir);

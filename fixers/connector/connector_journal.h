@@ -15,14 +15,15 @@ namespace remediator::fixers::connector {
 using platform::Result;
 using platform::SysTime;
 
-/// Where the connector upgrade guard stands. The journal is written before each step, so after a crash the state
-/// names the step that may have been cut short; the fixer then checks the machine before going on.
+/// Where the connector upgrade guard stands. The journal is written before each step, so after a crash the
+/// state names the step that may have been cut short; the fixer then checks the machine before going on.
 enum class GuardState {
   kSteady,              ///< the Connector is installed for the recorded OS identity
   kPrepareRequested,    ///< an OS upgrade is coming: the Connector is to be removed
   kUninstalling,        ///< the Connector's uninstall command is (or was, before a crash) running
   kAwaitingUpgrade,     ///< the Connector was removed on purpose; waiting for the OS upgrade
-  kReinstallRequested,  ///< the Connector is to be installed again (upgrade done, cancelled, timed out, missing)
+  kReinstallRequested,  ///< the Connector is to be installed again (upgrade done, cancelled, timed out,
+                        ///< missing)
   kDownloading,         ///< the installer is being fetched from the server
   kInstalling,          ///< the installer is (or was, before a crash) running
 };
@@ -35,26 +36,34 @@ std::optional<GuardState> parseGuardState(const std::string& name);
 /// The guard's durable memory, kept in <stateDir>/connector/journal.json.
 struct ConnectorJournal {
   GuardState state = GuardState::kSteady;
-  SysTime since{};          ///< when this state was entered
-  std::string reason;       ///< why, for people: "preinstall hook", "OS upgraded from ... to ..."
-  /// The OS the Connector is installed for (steady), was removed for (prepare .. awaiting) or is being installed
-  /// for (reinstall steps).
+  SysTime since{};     ///< when this state was entered
+  std::string reason;  ///< why, for people: "preinstall hook", "OS upgraded from ... to ..."
+  /// The OS the Connector is installed for (steady), was removed for (prepare .. awaiting) or is being
+  /// installed for (reinstall steps).
   platform::OsIdentity os;
-  /// While uninstalling: where the guard goes once the Connector is gone, kAwaitingUpgrade or kReinstallRequested.
+  /// While uninstalling: where the guard goes once the Connector is gone, kAwaitingUpgrade or
+  /// kReinstallRequested.
   GuardState afterUninstall = GuardState::kAwaitingUpgrade;
-  int attempts = 0;                    ///< install attempts since the last success or administrator request
-  /// Fingerprint of the install settings the attempts were made with: a policy that changes them (a fixed URL,
-  /// other arguments) starts the count again.
+  int attempts = 0;  ///< install attempts since the last success or administrator request
+  /// Fingerprint of the install settings the attempts were made with: a policy that changes them (a fixed
+  /// URL, other arguments) starts the count again.
   std::string attemptsPolicy;
   std::optional<SysTime> lastAttempt;  ///< start of the latest install attempt
   std::string lastError;               ///< why the latest step failed, empty after a success
   std::string lastRequestId;           ///< the latest administrator request taken in (prepare or cancel)
   /// The staged-upgrade signal already dealt with: acted on, or present when the Connector was (re)installed
-  /// (Windows keeps the staging folder for a while after an upgrade). Only a signal that differs makes the guard
-  /// remove the Connector; a signal that went away is forgotten.
+  /// (Windows keeps the staging folder for a while after an upgrade). Only a signal that differs makes the
+  /// guard remove the Connector; a signal that went away is forgotten.
   std::string stagedSignal;
   bool operator==(const ConnectorJournal&) const = default;
 };
+
+/// Reads a whole file; nullopt when it does not exist, an error naming the file for any other failure.
+Result<std::optional<std::string>> readFileIfPresent(const platform::FileSystem& files,
+                                                     const std::filesystem::path& path);
+/// Writes a whole file atomically, creating its folder first; an error names the file or folder.
+Result<void> writeFileInFolder(platform::FileSystem& files, const std::filesystem::path& path,
+                               const std::string& data);
 
 /// The guard's folder below the state folder: <stateDir>/connector.
 std::filesystem::path guardDir(const std::filesystem::path& stateDir);
@@ -84,10 +93,10 @@ enum class RequestKind {
 
 const char* requestKindName(RequestKind kind);
 
-/// A request waiting in <stateDir>/connector/request.json. Requests live in their own file so the command line
-/// never rewrites the journal while the service may be writing it; the fixer takes the request in on its next
-/// run (recording its id in the journal) and then deletes the file. A newer request replaces an older one that
-/// was not taken in yet.
+/// A request waiting in <stateDir>/connector/request.json. Requests live in their own file so the command
+/// line never rewrites the journal while the service may be writing it; the fixer takes the request in on its
+/// next run (recording its id in the journal) and then deletes the file. A newer request replaces an older
+/// one that was not taken in yet.
 struct UpgradeRequest {
   std::string id;  ///< unique per request
   RequestKind kind = RequestKind::kPrepare;
@@ -102,12 +111,12 @@ Result<std::optional<UpgradeRequest>> loadRequest(const platform::FileSystem& fi
 
 /// `remediator upgrade prepare`: asks the guard to remove the Connector before an OS upgrade. Only writes the
 /// request; the fixer acts on its next run. Returns the request written.
-Result<UpgradeRequest> requestPrepare(platform::FileSystem& files, const std::filesystem::path& stateDir, SysTime now,
-                                      const std::string& reason);
-/// `remediator upgrade cancel`: the upgrade will not come, reinstall the Connector now. Also resets the attempt
-/// counter, so it is the way to retry after the guard gave up. Only writes the request.
-Result<UpgradeRequest> requestCancel(platform::FileSystem& files, const std::filesystem::path& stateDir, SysTime now,
-                                     const std::string& reason);
+Result<UpgradeRequest> requestPrepare(platform::FileSystem& files, const std::filesystem::path& stateDir,
+                                      SysTime now, const std::string& reason);
+/// `remediator upgrade cancel`: the upgrade will not come, reinstall the Connector now. Also resets the
+/// attempt counter, so it is the way to retry after the guard gave up. Only writes the request.
+Result<UpgradeRequest> requestCancel(platform::FileSystem& files, const std::filesystem::path& stateDir,
+                                     SysTime now, const std::string& reason);
 
 /// The folder name below %WINDIR%\System32\update\run that holds this product's hook scripts. Fixed, so that
 /// installing the hooks again replaces them instead of adding a second set.
@@ -117,8 +126,8 @@ inline constexpr const char* kHookGuid = "5d1f3c7a-8e2b-4a96-b0c4-7f29e6d18a35";
 std::filesystem::path hookDir(const std::filesystem::path& windowsDir);
 
 /// `remediator upgrade install-hooks`: writes preinstall.cmd and precommit.cmd (calling `"<exe>" upgrade
-/// prepare`) and failure.cmd (calling `"<exe>" upgrade cancel`) into hookDir(windowsDir). Every script exits 0,
-/// whatever the call returns, so it can never fail a Windows update. Returns the files written.
+/// prepare`) and failure.cmd (calling `"<exe>" upgrade cancel`) into hookDir(windowsDir). Every script exits
+/// 0, whatever the call returns, so it can never fail a Windows update. Returns the files written.
 Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& files,
                                                         const std::filesystem::path& windowsDir,
                                                         const std::filesystem::path& exePath);
@@ -126,7 +135,8 @@ Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& fi
 Result<void> removeHooks(platform::FileSystem& files, const std::filesystem::path& windowsDir);
 
 /// The text of one hook script: a batch file that runs `"<exe>" upgrade <verb>` and exits 0. CRLF line ends.
-std::string hookScript(const std::filesystem::path& exePath, const std::string& verb, const std::string& hookName);
+std::string hookScript(const std::filesystem::path& exePath, const std::string& verb,
+                       const std::string& hookName);
 
 /// UTC time as ISO 8601 with milliseconds, as the journal stores it.
 std::string formatJournalTime(SysTime t);

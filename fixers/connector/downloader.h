@@ -12,11 +12,11 @@ namespace remediator::fixers::connector {
 
 /// One file to fetch.
 struct DownloadRequest {
-  std::string url;                       ///< http:// URL
-  std::filesystem::path destination;     ///< where the body ends up; replaced only when the download is complete
+  std::string url;                    ///< http:// URL
+  std::filesystem::path destination;  ///< where the body ends up; replaced only when the download is complete
   platform::Millis timeout{std::chrono::minutes(5)};  ///< for the whole download, redirects included
   int maxRedirects = 5;
-  std::uint64_t maxBytes = 1ull << 30;   ///< a larger body is refused
+  std::uint64_t maxBytes = 1ull << 30;  ///< a larger body is refused
 };
 
 /// What a completed download brought.
@@ -31,8 +31,8 @@ class Downloader {
  public:
   virtual ~Downloader() = default;
   /// Downloads `request.url` to `request.destination`. An error (kUnavailable, kTimeout, kFailed for an HTTP
-  /// status other than 200, kInvalidData for a body over the limit) names the URL; the destination is then left
-  /// as it was.
+  /// status other than 200, kInvalidData for a body over the limit) names the URL; the destination is then
+  /// left as it was.
   virtual platform::Result<DownloadInfo> download(const DownloadRequest& request) = 0;
 };
 

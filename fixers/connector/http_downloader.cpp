@@ -84,7 +84,8 @@ class HttpDownloader final : public Downloader {
         }
         if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
           return fail(ErrorCode::kFailed, "cannot download " + current + ": HTTP " +
-                                              std::to_string(response.getStatus()) + " " + response.getReason());
+                                              std::to_string(response.getStatus()) + " " +
+                                              response.getReason());
         }
         const auto length = response.getContentLength64();
         if (length != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
@@ -114,15 +115,17 @@ class HttpDownloader final : public Downloader {
         if (!out) return fail(ErrorCode::kIo, "cannot write " + part.string() + " (disk full?)");
         // The body stream swallows socket errors (the stream just ends); the session keeps them.
         if (const auto* error = session.networkException()) {
-          if (dynamic_cast<const Poco::TimeoutException*>(error) != nullptr) return timedOut(request, current);
+          if (dynamic_cast<const Poco::TimeoutException*>(error) != nullptr)
+            return timedOut(request, current);
           return fail(ErrorCode::kUnavailable, "cannot download " + current + ": " + error->displayText());
         }
-        if (body.bad()) return fail(ErrorCode::kUnavailable, "cannot download " + current + ": the read failed");
+        if (body.bad())
+          return fail(ErrorCode::kUnavailable, "cannot download " + current + ": the read failed");
         if (length != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
             info.bytes != static_cast<std::uint64_t>(length)) {
-          return fail(ErrorCode::kUnavailable, "cannot download " + current + ": the connection closed after " +
-                                                   std::to_string(info.bytes) + " of " + std::to_string(length) +
-                                                   " bytes");
+          return fail(ErrorCode::kUnavailable,
+                      "cannot download " + current + ": the connection closed after " +
+                          std::to_string(info.bytes) + " of " + std::to_string(length) + " bytes");
         }
         std::error_code ec;
         std::filesystem::rename(part, request.destination, ec);

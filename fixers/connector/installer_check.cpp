@@ -40,8 +40,9 @@ platform::Result<InstallerKind> checkInstaller(const std::string& body, const st
   if (body.empty()) return fail(ErrorCode::kInvalidData, origin + ": the installer is empty");
   if (looksLikeHtml(body, contentType)) {
     return fail(ErrorCode::kInvalidData,
-                origin + ": the server answered with a web page, not an installer; point [connector] installerUrl "
-                         "at the installer file itself");
+                origin +
+                    ": the server answered with a web page, not an installer; point [connector] installerUrl "
+                    "at the installer file itself");
   }
   InstallerKind kind;
   static const std::string kOleSignature("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
@@ -50,16 +51,18 @@ platform::Result<InstallerKind> checkInstaller(const std::string& body, const st
   } else if (body.compare(0, kOleSignature.size(), kOleSignature) == 0) {
     kind = InstallerKind::kMsi;
   } else {
-    return fail(ErrorCode::kInvalidData,
-                origin + ": neither a Windows program nor an MSI package (" + std::to_string(body.size()) +
-                    " bytes" + (contentType.empty() ? "" : ", " + contentType) + ")");
+    return fail(ErrorCode::kInvalidData, origin + ": neither a Windows program nor an MSI package (" +
+                                             std::to_string(body.size()) + " bytes" +
+                                             (contentType.empty() ? "" : ", " + contentType) + ")");
   }
   if (!expectedSha256.empty()) {
     const auto actual = sha256Hex(body);
     if (actual != platform::toLowerAscii(expectedSha256)) {
-      return fail(ErrorCode::kInvalidData, origin + ": SHA-256 " + actual + " does not match [connector] "
-                                                    "installerSha256 " + platform::toLowerAscii(expectedSha256) +
-                                                    "; the file is not run");
+      return fail(ErrorCode::kInvalidData, origin + ": SHA-256 " + actual +
+                                               " does not match [connector] "
+                                               "installerSha256 " +
+                                               platform::toLowerAscii(expectedSha256) +
+                                               "; the file is not run");
     }
   }
   return kind;

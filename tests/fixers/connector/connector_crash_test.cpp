@@ -1,7 +1,7 @@
-// The guard must reach a correct end whatever step a crash, power loss or reboot interrupts. Each scenario runs
-// once without a crash to count its side effects (file writes and removals, program runs, downloads); then, for
-// every k, it runs again on a fresh machine that dies just before or just after side effect k, restarts the
-// fixer from the journal on disk and drives it on until the scenario's end.
+// The guard must reach a correct end whatever step a crash, power loss or reboot interrupts. Each scenario
+// runs once without a crash to count its side effects (file writes and removals, program runs, downloads);
+// then, for every k, it runs again on a fresh machine that dies just before or just after side effect k,
+// restarts the fixer from the journal on disk and drives it on until the scenario's end.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -108,7 +108,8 @@ using Scenario = std::function<void(CrashRig&)>;
 void prepareThenUpgrade(CrashRig& rig) {
   ASSERT_TRUE(rig.driveUntil([&] { return rig.steadyFor(kBefore); })) << "baseline: " << rig.state();
   ASSERT_TRUE(requestPrepare(rig.machine.files, kStateDir, rig.time.now(), "preinstall").ok());
-  ASSERT_TRUE(rig.driveUntil([&] { return rig.state() == "awaiting_upgrade"; })) << "prepare: " << rig.state();
+  ASSERT_TRUE(rig.driveUntil([&] { return rig.state() == "awaiting_upgrade"; }))
+      << "prepare: " << rig.state();
   EXPECT_FALSE(rig.installed());
   rig.machine.os.setIdentity(kAfter);
   ASSERT_TRUE(rig.driveUntil([&] { return rig.steadyFor(kAfter); })) << "reinstall: " << rig.state();
@@ -125,7 +126,8 @@ void upgradeWithoutPrepare(CrashRig& rig) {
 void prepareThenCancel(CrashRig& rig) {
   ASSERT_TRUE(rig.driveUntil([&] { return rig.steadyFor(kBefore); })) << "baseline: " << rig.state();
   ASSERT_TRUE(requestPrepare(rig.machine.files, kStateDir, rig.time.now(), "preinstall").ok());
-  ASSERT_TRUE(rig.driveUntil([&] { return rig.state() == "awaiting_upgrade"; })) << "prepare: " << rig.state();
+  ASSERT_TRUE(rig.driveUntil([&] { return rig.state() == "awaiting_upgrade"; }))
+      << "prepare: " << rig.state();
   ASSERT_TRUE(requestCancel(rig.machine.files, kStateDir, rig.time.now(), "failure hook").ok());
   ASSERT_TRUE(rig.driveUntil([&] { return rig.steadyFor(kBefore); })) << "cancel: " << rig.state();
 }

@@ -1,7 +1,8 @@
+#include "fixers/connector/connector_decision.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fixers/connector/connector_decision.h"
 #include "fixers/connector/installer_check.h"
 #include "tests/fixers/connector/connector_test_support.h"
 
@@ -34,7 +35,9 @@ TEST(SameReleaseTest, IgnoresOnlyTheRevision) {
   EXPECT_FALSE(sameRelease(kBefore, kAfter));
 }
 
-UpgradeRequest request(RequestKind kind, std::string id, SysTime at) { return {std::move(id), kind, at, "why"}; }
+UpgradeRequest request(RequestKind kind, std::string id, SysTime at) {
+  return {std::move(id), kind, at, "why"};
+}
 
 TEST(TakeRequestTest, PrepareStartsTheRemovalOnceAndCancelEndsTheWait) {
   const SysTime t0{};

@@ -34,8 +34,22 @@ class ConnectorFixerTest : public GuardFixture {
   }
   std::vector<std::string> programs() {
     std::vector<std::string> out;
-    for (const auto& r : machine.processes.requests()) out.push_back(std::filesystem::path(r.program).filename().string());
+    for (const auto& r : machine.processes.requests())
+      out.push_back(std::filesystem::path(r.program).filename().string());
     return out;
+  }
+  /// Scripts `program` to remove the Connector, then checks that a prepare runs it, alone, with `argument`.
+  void expectPrepareRuns(const std::string& program, const std::string& argument) {
+    machine.processes.onRun(program, [this](const ProcessRequest&) {
+      machine.products.remove(kProductCode);
+      return Result<ProcessResult>(ProcessResult{0, false, ""});
+    });
+    baseline();
+    prepare();
+    auto requests = machine.processes.requests();
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0].program, program);
+    EXPECT_THAT(requests[0].args, ElementsAre(argument));
   }
   std::filesystem::path installerPath(const char* ext = ".exe") {
     return kStateDir / "connector" / (std::string("connector-installer") + ext);
@@ -92,7 +106,8 @@ TEST_F(ConnectorFixerTest, PrepareRemovesTheConnectorAndAwaitsTheUpgrade) {
   // Intent before, result after, for each step.
   std::vector<std::string> uninstallNotes;
   for (const auto& n : notes) {
-    if (n.details.count("step") && n.details.at("step") == "uninstall_connector") uninstallNotes.push_back(n.event);
+    if (n.details.count("step") && n.details.at("step") == "uninstall_connector")
+      uninstallNotes.push_back(n.event);
   }
   EXPECT_THAT(uninstallNotes, ElementsAre("step_intent", "step_result"));
   // Awaiting is a resting state: nothing more to do until the OS changes.
@@ -170,8 +185,8 @@ TEST_F(ConnectorFixerTest, UpgradeWithoutPrepareDownloadsFirstThenReplacesTheCon
   baseline();
   machine.os.setIdentity(kAfter);
   auto r = runOnce();
-  EXPECT_EQ(kinds(r.plan), (std::vector<std::string>{"download_installer", "uninstall_connector",
-                                                     "install_connector"}));
+  EXPECT_EQ(kinds(r.plan),
+            (std::vector<std::string>{"download_installer", "uninstall_connector", "install_connector"}));
   EXPECT_TRUE(r.plan[1].disruptive);
   EXPECT_TRUE(r.plan[2].disruptive);
   EXPECT_FALSE(r.plan[0].disruptive);
@@ -186,7 +201,8 @@ TEST_F(ConnectorFixerTest, UpgradeWithoutPrepareDownloadsFirstThenReplacesTheCon
 TEST_F(ConnectorFixerTest, UnreachableServerLeavesTheOldConnectorInPlace) {
   baseline();
   machine.os.setIdentity(kAfter);
-  server.failure = platform::fail(ErrorCode::kUnavailable, "cannot download http://server01/Connect: refused");
+  server.failure =
+      platform::fail(ErrorCode::kUnavailable, "cannot download http://server01/Connect: refused");
   auto r = runOnce();
   ASSERT_TRUE(r.outcome);
   EXPECT_FALSE(r.outcome->ok);
@@ -228,7 +244,8 @@ TEST_F(ConnectorFixerTest, CancelBringsTheConnectorBack) {
   prepare();
   ASSERT_TRUE(requestCancel(machine.files, kStateDir, time.now(), "upgrade postponed").ok());
   auto r = runOnce();
-  EXPECT_EQ(kinds(r.plan), (std::vector<std::string>{"take_request", "download_installer", "install_connector"}));
+  EXPECT_EQ(kinds(r.plan),
+            (std::vector<std::string>{"take_request", "download_installer", "install_connector"}));
   ASSERT_TRUE(r.outcome && r.outcome->ok) << r.outcome->message;
   EXPECT_TRUE(connectorInstalled());
   EXPECT_EQ(guardState(), "steady");
@@ -440,32 +457,14 @@ TEST_F(ConnectorFixerTest, StagedUpgradeIsIgnoredWhenNotWatched) {
 
 TEST_F(ConnectorFixerTest, PolicyUninstallCommandWins) {
   policy.connector.uninstallCommand = "\"C:\\Tools\\remove-connector.exe\" /silent";
-  machine.processes.onRun("remove-connector.exe", [this](const ProcessRequest&) {
-    machine.products.remove(kProductCode);
-    return Result<ProcessResult>(ProcessResult{0, false, ""});
-  });
-  baseline();
-  prepare();
-  auto requests = machine.processes.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].program, "C:\\Tools\\remove-connector.exe");
-  EXPECT_THAT(requests[0].args, ElementsAre("/silent"));
+  expectPrepareRuns("C:\\Tools\\remove-connector.exe", "/silent");
 }
 
 TEST_F(ConnectorFixerTest, QuietUninstallStringComesBeforeTheProductCode) {
   auto product = connectorProduct();
   product.quietUninstallString = "\"C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe\" /quiet";
   machine.products.add(product);
-  machine.processes.onRun("Uninstall.exe", [this](const ProcessRequest&) {
-    machine.products.remove(kProductCode);
-    return Result<ProcessResult>(ProcessResult{0, false, ""});
-  });
-  baseline();
-  prepare();
-  auto requests = machine.processes.requests();
-  ASSERT_EQ(requests.size(), 1u);
-  EXPECT_EQ(requests[0].program, "C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe");
-  EXPECT_THAT(requests[0].args, ElementsAre("/quiet"));
+  expectPrepareRuns("C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe", "/quiet");
 }
 
 TEST_F(ConnectorFixerTest, UninstallThatLeavesTheConnectorFailsAndRetries) {

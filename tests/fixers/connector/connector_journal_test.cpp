@@ -1,7 +1,8 @@
+#include "fixers/connector/connector_journal.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "fixers/connector/connector_journal.h"
 #include "platform/memory/memory_file_system.h"
 #include "tests/fixers/connector/connector_test_support.h"
 
@@ -112,8 +113,10 @@ TEST_F(ConnectorJournalTest, RequestsAreWrittenForTheFixerAndANewerOneReplacesAn
 }
 
 TEST_F(ConnectorJournalTest, MalformedRequestNamesTheFile) {
-  ASSERT_TRUE(files.addFile(requestPath(kStateDir), "{\"id\": \"1\", \"kind\": \"reboot\", \"requested\": "
-                                                    "\"2025-11-25T16:15:30.123Z\"}")
+  ASSERT_TRUE(files
+                  .addFile(requestPath(kStateDir),
+                           "{\"id\": \"1\", \"kind\": \"reboot\", \"requested\": "
+                           "\"2025-11-25T16:15:30.123Z\"}")
                   .ok());
   auto loaded = loadRequest(files, kStateDir);
   ASSERT_FALSE(loaded.ok());
@@ -133,7 +136,8 @@ TEST_F(ConnectorJournalTest, HooksCallTheServiceAndAlwaysExitZero) {
   const auto pre = *files.readFile(dir / "preinstall.cmd");
   const auto commit = *files.readFile(dir / "precommit.cmd");
   const auto failure = *files.readFile(dir / "failure.cmd");
-  EXPECT_THAT(pre, HasSubstr("\"C:\\Program Files\\Remediator\\remediator.exe\" upgrade prepare >nul 2>&1\r\n"));
+  EXPECT_THAT(pre,
+              HasSubstr("\"C:\\Program Files\\Remediator\\remediator.exe\" upgrade prepare >nul 2>&1\r\n"));
   EXPECT_THAT(commit, HasSubstr("\" upgrade prepare "));
   EXPECT_THAT(failure, HasSubstr("\" upgrade cancel "));
   for (const auto& script : {pre, commit, failure}) {

@@ -32,8 +32,13 @@ inline const std::filesystem::path kStateDir = "C:/ProgramData/Remediator";
 
 /// The Connector as Windows lists it: an MSI product whose UninstallString is not quiet.
 inline InstalledProduct connectorProduct() {
-  return InstalledProduct{"Windows Server Essentials Connector", "10.0.14393.0", "Microsoft Corporation", kProductCode,
-                          "", "MsiExec.exe /X" + kProductCode, ""};
+  return InstalledProduct{"Windows Server Essentials Connector",
+                          "10.0.14393.0",
+                          "Microsoft Corporation",
+                          kProductCode,
+                          "",
+                          "MsiExec.exe /X" + kProductCode,
+                          ""};
 }
 
 /// A body that passes for a Windows program.
@@ -84,7 +89,9 @@ class CrashPoint {
 class CrashingFileSystem final : public FileSystem {
  public:
   CrashingFileSystem(FileSystem& inner, CrashPoint& crash) : inner_(inner), crash_(crash) {}
-  Result<platform::FileInfo> status(const std::filesystem::path& p) const override { return inner_.status(p); }
+  Result<platform::FileInfo> status(const std::filesystem::path& p) const override {
+    return inner_.status(p);
+  }
   Result<std::vector<platform::DirEntry>> list(const std::filesystem::path& d) const override {
     return inner_.list(d);
   }

@@ -38,7 +38,8 @@ struct Routes {
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(Routes& routes) : routes_(routes) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
     ++routes_.requests;
     const auto uri = request.getURI();
     if (uri == "/Connect" || uri == "/files/setup.exe") {
@@ -108,7 +109,9 @@ class HttpDownloaderTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   DownloadRequest request(const std::string& path) const {
     return DownloadRequest{url(path), dir_ / "installer.download", std::chrono::seconds(20), 5, 1ull << 30};
   }
@@ -154,9 +157,7 @@ TEST_F(HttpDownloaderTest, StopsAfterTooManyRedirects) {
 }
 
 TEST_F(HttpDownloaderTest, ErrorStatusFailsAndKeepsTheOldFile) {
-  {
-    std::ofstream(dir_ / "installer.download") << "previous";
-  }
+  { std::ofstream(dir_ / "installer.download") << "previous"; }
   auto got = downloader_->download(request("/nothing"));
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, ErrorCode::kFailed);
