@@ -1,0 +1,25 @@
+#pragma once
+
+#include "platform/file_system.h"
+
+namespace remediator::platform {
+
+/// The file system on Windows, through the W functions: no operation follows a reparse point (symbolic link,
+/// junction, mount point) at the last component of its path. status() and list() describe one as kLink,
+/// readFile() and list() refuse one, and removeFile() on one removes the link and leaves its target alone. A
+/// file another process holds open without FILE_SHARE_DELETE cannot be removed or replaced: kBusy.
+class WindowsFileSystem final : public FileSystem {
+ public:
+  Result<FileInfo> status(const std::filesystem::path& path) const override;
+  Result<std::vector<DirEntry>> list(const std::filesystem::path& dir) const override;
+  Result<std::string> readFile(const std::filesystem::path& path) const override;
+  /// A new temp file in the same folder, written and flushed (FlushFileBuffers), then moved over `path`
+  /// (MoveFileExW with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH).
+  Result<void> writeFileAtomic(const std::filesystem::path& path, const std::string& data) override;
+  /// A read-only file is removed too (its attribute is cleared first), as unlink does on POSIX.
+  Result<void> removeFile(const std::filesystem::path& path) override;
+  Result<void> removeDirectory(const std::filesystem::path& path) override;
+  Result<void> createDirectories(const std::filesystem::path& path) override;
+};
+
+}  // namespace remediator::platform
