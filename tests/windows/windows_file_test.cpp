@@ -1,0 +1,214 @@
+// WindowsFileSystem and the Windows durable files (append, rewrite, replace, instance lock) in a temp folder of
+// the Wine prefix.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "platform/durable_file.h"
+#include "platform/windows/windows_file_system.h"
+#include "tests/windows/windows_test_support.h"
+
+namespace remediator::platform {
+namespace {
+
+using testing::WindowsTempDir;
+
+void put(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+std::set<std::string> namesIn(const std::filesystem::path& dir) {
+  std::set<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.insert(entry.path().filename().string());
+  return names;
+}
+
+TEST(WindowsFileSystemTest, StatusAndListDescribeFilesAndFolders) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  put(dir / L"a.log", "12345");
+  std::filesystem::create_directory(dir / L"sub");
+  const auto before = std::chrono::system_clock::now() - std::chrono::minutes(5);
+
+  auto file = files.status(dir / L"a.log");
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->type, FileType::kFile);
+  EXPECT_EQ(file->size, 5u);
+  EXPECT_GT(file->modified, before);
+  EXPECT_EQ(files.status(dir / L"sub")->type, FileType::kDirectory);
+
+  auto entries = files.list(dir.path());
+  ASSERT_TRUE(entries) << entries.error().message;
+  std::map<std::string, FileType> seen;
+  for (const auto& e : *entries) seen[e.name] = e.info.type;
+  EXPECT_EQ(seen, (std::map<std::string, FileType>{{"a.log", FileType::kFile}, {"sub", FileType::kDirectory}}));
+  EXPECT_EQ(files.status(dir / L"absent").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(files.list(dir / L"a.log").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(WindowsFileSystemTest, NonAsciiNamesComeBackAsUtf8) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  put(dir / L"Journal \u00e9t\u00e9 \u65e5\u672c.log", "x");
+  auto entries = files.list(dir.path());
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].name, "Journal été 日本.log");
+}
+
+TEST(WindowsFileSystemTest, WriteFileAtomicReplacesAndLeavesNoTempFile) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  const auto target = dir / L"state.json";
+  ASSERT_TRUE(files.writeFileAtomic(target, "first"));
+  ASSERT_TRUE(files.writeFileAtomic(target, "second, longer"));
+  auto content = files.readFile(target);
+  ASSERT_TRUE(content) << content.error().message;
+  EXPECT_EQ(*content, "second, longer");
+  EXPECT_EQ(namesIn(dir.path()), std::set<std::string>{"state.json"});
+  EXPECT_EQ(files.writeFileAtomic(dir.path(), "x").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(WindowsFileSystemTest, RemoveFileRemovesReadOnlyFilesAndRefusesFolders) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  const auto readOnly = dir / L"old.log";
+  put(readOnly, "old");
+  ASSERT_TRUE(::SetFileAttributesW(readOnly.c_str(), FILE_ATTRIBUTE_READONLY));
+  ASSERT_TRUE(files.removeFile(readOnly)) << "read-only files are removed as unlink does";
+  EXPECT_FALSE(std::filesystem::exists(readOnly));
+  EXPECT_EQ(files.removeFile(readOnly).error().code, ErrorCode::kNotFound);
+  std::filesystem::create_directory(dir / L"sub");
+  EXPECT_EQ(files.removeFile(dir / L"sub").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(WindowsFileSystemTest, FileHeldOpenWithoutDeleteSharingIsBusy) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  const auto held = dir / L"Connector.log";
+  put(held, "in use");
+  HANDLE handle = ::CreateFileW(held.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr);
+  ASSERT_NE(handle, INVALID_HANDLE_VALUE);
+  auto removed = files.removeFile(held);
+  ::CloseHandle(handle);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().code, ErrorCode::kBusy) << removed.error().message;
+  EXPECT_TRUE(files.removeFile(held)) << "removable once the other handle is closed";
+}
+
+TEST(WindowsFileSystemTest, RemoveDirectoryOnlyTakesEmptyFolders) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  ASSERT_TRUE(files.createDirectories(dir / L"a\\b\\c"));
+  auto notEmpty = files.removeDirectory(dir / L"a");
+  ASSERT_FALSE(notEmpty);
+  EXPECT_EQ(notEmpty.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(notEmpty.error().message.find("not empty"), std::string::npos);
+  EXPECT_TRUE(files.removeDirectory(dir / L"a\\b\\c"));
+  EXPECT_FALSE(std::filesystem::exists(dir / L"a\\b\\c"));
+  put(dir / L"file", "");
+  EXPECT_EQ(files.removeDirectory(dir / L"file").error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(WindowsFileSystemTest, PathsLongerThanMaxPathWork) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  std::filesystem::path deep = dir.path();
+  while (deep.wstring().size() < 300) deep /= L"a-rather-long-folder-name-for-old-connector-logs";
+  ASSERT_TRUE(files.createDirectories(deep));
+  const auto file = deep / L"deep.log";
+  ASSERT_TRUE(files.writeFileAtomic(file, "deep"));
+  EXPECT_EQ(*files.readFile(file), "deep");
+  EXPECT_EQ(files.status(file)->size, 4u);
+  ASSERT_TRUE(files.list(deep));
+  EXPECT_EQ(files.list(deep)->size(), 1u);
+  EXPECT_TRUE(files.removeFile(file));
+  EXPECT_TRUE(files.removeDirectory(deep));
+}
+
+TEST(WindowsFileSystemTest, SymbolicLinksAreReportedAndNotFollowed) {
+  WindowsTempDir dir;
+  WindowsFileSystem files;
+  std::filesystem::create_directory(dir / L"target");
+  put(dir / L"target\\keep.txt", "keep");
+  const auto link = dir / L"link";
+  if (!::CreateSymbolicLinkW(link.c_str(), (dir / L"target").c_str(), SYMBOLIC_LINK_FLAG_DIRECTORY)) {
+    GTEST_SKIP() << "this Windows (or Wine) cannot create symbolic links: error " << ::GetLastError();
+  }
+  WIN32_FILE_ATTRIBUTE_DATA raw{};
+  if (!::GetFileAttributesExW(link.c_str(), GetFileExInfoStandard, &raw) ||
+      (raw.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) == 0) {
+    // Wine 8 makes the link but cannot describe it as a reparse point afterwards.
+    GTEST_SKIP() << "links are created but not reported as reparse points here";
+  }
+  auto status = files.status(link);
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->type, FileType::kLink);
+  EXPECT_EQ(files.list(link).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(files.removeDirectory(link).error().code, ErrorCode::kInvalidArgument);
+  ASSERT_TRUE(files.removeFile(link));
+  EXPECT_TRUE(std::filesystem::exists(dir / L"target\\keep.txt")) << "the target must survive";
+}
+
+TEST(WindowsDurableFileTest, AppendOnlyFileAppendsAndCountsBytes) {
+  WindowsTempDir dir;
+  const auto path = dir / L"audit.jsonl";
+  {
+    auto file = AppendOnlyFile::open(path);
+    ASSERT_TRUE(file) << file.error().message;
+    EXPECT_EQ((*file)->size(), 0u);
+    ASSERT_TRUE((*file)->append("one\n"));
+    ASSERT_TRUE((*file)->append("two\n", false));
+    EXPECT_EQ((*file)->size(), 8u);
+  }
+  auto reopened = AppendOnlyFile::open(path);
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ((*reopened)->size(), 8u);
+  ASSERT_TRUE((*reopened)->append("three\n"));
+  EXPECT_EQ(*readWholeFile(path), "one\ntwo\nthree\n");
+}
+
+TEST(WindowsDurableFileTest, RewritableFileShrinksToTheNewContent) {
+  WindowsTempDir dir;
+  const auto path = dir / L"journal.state";
+  auto file = RewritableFile::open(path);
+  ASSERT_TRUE(file) << file.error().message;
+  ASSERT_TRUE((*file)->rewrite("a long first version", true));
+  ASSERT_TRUE((*file)->rewrite("short"));
+  EXPECT_EQ(*readWholeFile(path), "short");
+}
+
+TEST(WindowsDurableFileTest, WriteFileDurablyReplacesWithoutLeftovers) {
+  WindowsTempDir dir;
+  const auto path = dir / L"policy.ini";
+  ASSERT_TRUE(writeFileDurably(path, "old"));
+  ASSERT_TRUE(writeFileDurably(path, "new content"));
+  EXPECT_EQ(*readWholeFile(path), "new content");
+  EXPECT_EQ(namesIn(dir.path()), std::set<std::string>{"policy.ini"});
+  EXPECT_TRUE(syncDirectory(dir.path()));
+  auto missing = readWholeFile(dir / L"absent");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST(WindowsDurableFileTest, InstanceLockIsExclusiveAndNamesTheHolder) {
+  WindowsTempDir dir;
+  const auto path = dir / L"remediator.lock";
+  {
+    auto first = InstanceLock::acquire(path);
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = InstanceLock::acquire(path);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kBusy);
+    EXPECT_NE(second.error().message.find("(pid " + std::to_string(::GetCurrentProcessId()) + ")"),
+              std::string::npos)
+        << second.error().message;
+  }
+  auto again = InstanceLock::acquire(path);
+  EXPECT_TRUE(again) << "released when the holder went away";
+}
+
+}  // namespace
+}  // namespace remediator::platform
