@@ -20,12 +20,14 @@ enum class FileType {
   kOther,  ///< device, socket, fifo
 };
 
+/// What status() and list() report about one entry, seen without following links.
 struct FileInfo {
   FileType type = FileType::kFile;
   std::uint64_t size = 0;  ///< bytes, for files
   SysTime modified{};
 };
 
+/// One entry of a directory listing.
 struct DirEntry {
   std::string name;  ///< the entry's own name, not a path
   FileInfo info;
