@@ -348,7 +348,8 @@ std::string hookScript(const std::filesystem::path& exePath, const std::string& 
   s += "rem " + hookName + ": written by `remediator upgrade install-hooks`." + kCrLf;
   s += "rem Tells the Remediator service that Windows Setup is at this point (upgrade " + verb + ")." + kCrLf;
   s += std::string("rem It always exits 0: a failing hook script would fail the Windows update.") + kCrLf;
-  s += "\"" + exePath.string() + "\" upgrade " + verb + " >nul 2>&1" + kCrLf;
+  s += "\"" + exePath.string() + "\" upgrade " + verb + " --reason \"Windows Setup " + hookName +
+       "\" >nul 2>&1" + kCrLf;
   s += std::string("exit /b 0") + kCrLf;
   return s;
 }

@@ -126,15 +126,17 @@ inline constexpr const char* kHookGuid = "5d1f3c7a-8e2b-4a96-b0c4-7f29e6d18a35";
 std::filesystem::path hookDir(const std::filesystem::path& windowsDir);
 
 /// `remediator upgrade install-hooks`: writes preinstall.cmd and precommit.cmd (calling `"<exe>" upgrade
-/// prepare`) and failure.cmd (calling `"<exe>" upgrade cancel`) into hookDir(windowsDir). Every script exits
-/// 0, whatever the call returns, so it can never fail a Windows update. Returns the files written.
+/// prepare`) and failure.cmd (calling `"<exe>" upgrade cancel`), each naming itself with --reason, into
+/// hookDir(windowsDir). Every script exits 0, whatever the call returns, so it can never fail a Windows
+/// update. Returns the files written.
 Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& files,
                                                         const std::filesystem::path& windowsDir,
                                                         const std::filesystem::path& exePath);
 /// Removes the hook scripts and their folder (for the product's uninstall); absent files are fine.
 Result<void> removeHooks(platform::FileSystem& files, const std::filesystem::path& windowsDir);
 
-/// The text of one hook script: a batch file that runs `"<exe>" upgrade <verb>` and exits 0. CRLF line ends.
+/// The text of one hook script: a batch file that runs `"<exe>" upgrade <verb> --reason "Windows Setup
+/// <hook>"` and exits 0. CRLF line ends.
 std::string hookScript(const std::filesystem::path& exePath, const std::string& verb,
                        const std::string& hookName);
 

@@ -136,8 +136,8 @@ TEST_F(ConnectorJournalTest, HooksCallTheServiceAndAlwaysExitZero) {
   const auto pre = *files.readFile(dir / "preinstall.cmd");
   const auto commit = *files.readFile(dir / "precommit.cmd");
   const auto failure = *files.readFile(dir / "failure.cmd");
-  EXPECT_THAT(pre,
-              HasSubstr("\"C:\\Program Files\\Remediator\\remediator.exe\" upgrade prepare >nul 2>&1\r\n"));
+  EXPECT_THAT(pre, HasSubstr("\"C:\\Program Files\\Remediator\\remediator.exe\" upgrade prepare --reason "
+                             "\"Windows Setup preinstall.cmd\" >nul 2>&1\r\n"));
   EXPECT_THAT(commit, HasSubstr("\" upgrade prepare "));
   EXPECT_THAT(failure, HasSubstr("\" upgrade cancel "));
   for (const auto& script : {pre, commit, failure}) {
