@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,15 @@
 #include "service/audit_record.h"
 
 namespace remediator::service {
+
+/// Event of the record the log writes on open when its last line was torn by a crash: details name the torn
+/// line (`line`, `bytes`, `sha256` of its bytes), which stays in the file right before the record.
+inline constexpr const char* kAuditEventLogRecovered = "log_recovered";
+/// Event of the record the log writes on open when the state file shows records the log no longer has (its
+/// tail was cut or its last record replaced). Verification reports every such record as a failure.
+inline constexpr const char* kAuditEventLogTruncated = "log_truncated";
+/// Event of the record written when rotation failed; records then go on in the live file.
+inline constexpr const char* kAuditEventRotationFailed = "log_rotation_failed";
 
 /// Canonical form of a record (every field but `hash`, fixed key order, compact JSON): what `hash` covers.
 std::string canonicalAuditForm(const AuditRecord& record);
@@ -30,27 +40,40 @@ struct AuditLogOptions {
 
 /// The hash-chained JSON Lines audit log. Every append is fsynced before it returns; the last sequence number and
 /// hash are mirrored in a state file so that a truncated tail is detectable. Opening a log whose last line was torn
-/// by a crash records the fact and goes on.
+/// by a crash records the fact and goes on. Meant for one writer process (hold an InstanceLock); append may be
+/// called from any thread.
 class JsonlAuditLog final : public AuditSink {
  public:
+  /// Opens (or creates) the log, continues its chain from the last record of the newest file, and records a torn
+  /// last line or a tail missing against the state file before returning. `time` must outlive the log.
   static platform::Result<std::unique_ptr<JsonlAuditLog>> open(AuditLogOptions options,
                                                                const platform::TimeSource& time);
   ~JsonlAuditLog() override;
 
+  /// Appends a record and returns it once it is on disk. An error means the record is not durable: nothing was
+  /// written, or a partial line was (recovered before the next record), or the flush failed (the record then
+  /// stays in the chain, since its bytes are in the file).
   platform::Result<AuditRecord> append(const AuditEntry& entry) override;
-  void setPolicyHash(const std::string& sha256) override { policySha256_ = sha256; }
-  std::uint64_t lastSeq() const { return lastSeq_; }
+  void setPolicyHash(const std::string& sha256) override;
+  std::uint64_t lastSeq() const;
 
  private:
   JsonlAuditLog(AuditLogOptions options, const platform::TimeSource& time);
+  platform::Result<void> recoverTail();
+  platform::Result<AuditRecord> appendLocked(const AuditEntry& entry, bool mayRotate, const std::string& prefix);
   platform::Result<void> rotate();
+  void writeState();
 
   AuditLogOptions options_;
   const platform::TimeSource& time_;
+  mutable std::mutex mutex_;
   std::unique_ptr<platform::AppendOnlyFile> file_;
+  std::unique_ptr<platform::RewritableFile> state_;
   std::string policySha256_;
   std::uint64_t lastSeq_ = 0;
   std::string lastHash_;
+  bool tailTorn_ = false;        ///< a failed append left part of a line: recover before the next record
+  bool rotationFailed_ = false;  ///< a rotation failure was recorded; not recorded again until one succeeds
 };
 
 /// Result of verifying a log and its rotated predecessors.
@@ -64,7 +87,11 @@ struct AuditVerification {
 };
 
 /// Verifies the chain across rotated files (oldest first), the sequence, every hash, and the tail against the
-/// state file when given.
+/// state file when given. Failures (stops at the first): an edited, deleted, reordered or inserted record, a bad
+/// hash, a seq gap, a prev mismatch, a line that is not byte for byte the canonical form, an unreadable line no
+/// recovery record names, a log_truncated record, the state file ahead of the log or naming another hash.
+/// Notes: a torn last line not yet recovered, a recovered torn line, history rotated away, a state file that is
+/// missing or torn (the tail then cannot be checked).
 AuditVerification verifyAuditLog(const std::filesystem::path& path,
                                  const std::optional<std::filesystem::path>& stateFile);
 

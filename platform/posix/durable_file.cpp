@@ -25,24 +25,13 @@ int retryOpen(const fs::path& path, int flags, mode_t mode = 0) {
   return fd;
 }
 
-/// Writes all of `data` at the file offset (or at the end with O_APPEND); returns the bytes written and errno.
-std::pair<std::size_t, int> writeAll(int fd, const char* data, std::size_t size) {
+/// Writes all of `data` at `offset`, or at the file offset (the end, with O_APPEND) when `offset` is negative;
+/// returns the bytes written and the errno that stopped it (0 when none).
+std::pair<std::size_t, int> writeAll(int fd, const char* data, std::size_t size, off_t offset = -1) {
   std::size_t done = 0;
   while (done < size) {
-    ssize_t n = ::write(fd, data + done, size - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return {done, errno};
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return {done, 0};
-}
-
-std::pair<std::size_t, int> pwriteAll(int fd, const char* data, std::size_t size, off_t offset) {
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pwrite(fd, data + done, size - done, offset + static_cast<off_t>(done));
+    const ssize_t n = offset < 0 ? ::write(fd, data + done, size - done)
+                                 : ::pwrite(fd, data + done, size - done, offset + static_cast<off_t>(done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return {done, errno};
@@ -65,26 +54,32 @@ fs::path parentOf(const fs::path& path) {
   return dir.empty() ? fs::path(".") : dir;
 }
 
+struct OpenedFile {
+  int fd = -1;
+  std::uint64_t size = 0;
+};
+
 /// Opens `path`, creating it when absent; a creation is made durable by syncing the directory, so a file that
 /// then receives synced data cannot vanish in a crash.
-Result<int> openOrCreate(const fs::path& path, int flags) {
+Result<OpenedFile> openOrCreate(const fs::path& path, int flags) {
   int fd = retryOpen(path, flags);
-  if (fd >= 0) return fd;
-  if (errno != ENOENT) return ioError("open", path, errno);
-  fd = retryOpen(path, flags | O_CREAT | O_EXCL, 0640);
-  if (fd < 0 && errno == EEXIST) fd = retryOpen(path, flags);  // created by someone else meanwhile
-  if (fd < 0) return ioError("create", path, errno);
-  if (auto synced = syncDirectory(parentOf(path)); !synced) {
-    ::close(fd);
-    return synced.error();
+  if (fd < 0 && errno != ENOENT) return ioError("open", path, errno);
+  if (fd < 0) {
+    fd = retryOpen(path, flags | O_CREAT | O_EXCL, 0640);
+    if (fd < 0 && errno == EEXIST) fd = retryOpen(path, flags);  // created by someone else meanwhile
+    if (fd < 0) return ioError("create", path, errno);
+    if (auto synced = syncDirectory(parentOf(path)); !synced) {
+      ::close(fd);
+      return synced.error();
+    }
   }
-  return fd;
-}
-
-Result<std::uint64_t> sizeOf(int fd, const fs::path& path) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return ioError("stat", path, errno);
-  return static_cast<std::uint64_t>(st.st_size);
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return ioError("stat", path, err);
+  }
+  return OpenedFile{fd, static_cast<std::uint64_t>(st.st_size)};
 }
 
 }  // namespace
@@ -92,14 +87,9 @@ Result<std::uint64_t> sizeOf(int fd, const fs::path& path) {
 // --- AppendOnlyFile ---
 
 Result<std::unique_ptr<AppendOnlyFile>> AppendOnlyFile::open(const fs::path& path) {
-  auto fd = openOrCreate(path, O_WRONLY | O_APPEND);
-  if (!fd) return fd.error();
-  auto size = sizeOf(*fd, path);
-  if (!size) {
-    ::close(*fd);
-    return size.error();
-  }
-  return std::unique_ptr<AppendOnlyFile>(new AppendOnlyFile(*fd, *size, path));
+  auto opened = openOrCreate(path, O_WRONLY | O_APPEND);
+  if (!opened) return opened.error();
+  return std::unique_ptr<AppendOnlyFile>(new AppendOnlyFile(opened->fd, opened->size, path));
 }
 
 AppendOnlyFile::~AppendOnlyFile() { ::close(static_cast<int>(handle_)); }
@@ -118,21 +108,16 @@ Result<void> AppendOnlyFile::append(const std::string& data, bool sync) {
 // --- RewritableFile ---
 
 Result<std::unique_ptr<RewritableFile>> RewritableFile::open(const fs::path& path) {
-  auto fd = openOrCreate(path, O_RDWR);
-  if (!fd) return fd.error();
-  auto size = sizeOf(*fd, path);
-  if (!size) {
-    ::close(*fd);
-    return size.error();
-  }
-  return std::unique_ptr<RewritableFile>(new RewritableFile(*fd, *size, path));
+  auto opened = openOrCreate(path, O_RDWR);
+  if (!opened) return opened.error();
+  return std::unique_ptr<RewritableFile>(new RewritableFile(opened->fd, opened->size, path));
 }
 
 RewritableFile::~RewritableFile() { ::close(static_cast<int>(handle_)); }
 
 Result<void> RewritableFile::rewrite(const std::string& data, bool sync) {
   const int fd = static_cast<int>(handle_);
-  if (auto [written, err] = pwriteAll(fd, data.data(), data.size(), 0); err != 0) {
+  if (auto [written, err] = writeAll(fd, data.data(), data.size(), 0); err != 0) {
     return ioError("write", path_, err);
   }
   if (data.size() < size_) {
@@ -193,7 +178,7 @@ Result<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const fs::path& path
     return fail(ErrorCode::kBusy, message + ": is another instance running?");
   }
   std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) == 0) (void)pwriteAll(fd, pid.data(), pid.size(), 0);
+  if (::ftruncate(fd, 0) == 0) (void)writeAll(fd, pid.data(), pid.size(), 0);
   return std::unique_ptr<InstanceLock>(new InstanceLock(fd));
 }
 
