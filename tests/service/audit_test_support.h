@@ -11,29 +11,12 @@
 
 #include "platform/time_source.h"
 #include "service/audit_log.h"
+#include "tests/platform/temp_dir.h"
 
 namespace remediator::service::testing {
 
-/// A folder of its own for one test, removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("remediator-" + std::string(info->test_suite_name()) + "-" + info->name() + "-" +
-             std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+/// A folder of the test's own, removed when the test ends.
+using TempDir = platform::testing::ScopedTempDir;
 
 inline std::string readText(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
