@@ -1,6 +1,44 @@
 #include "platform/file_system.h"
 
 namespace remediator::platform {
+namespace {
+
+/// The default DirectoryHandle: each call goes through the file system's path calls, so it resolves the path
+/// again every time. Right for in-memory file systems, and a fallback elsewhere.
+class PathDirectoryHandle final : public DirectoryHandle {
+ public:
+  PathDirectoryHandle(FileSystem& files, std::filesystem::path dir) : files_(files), dir_(std::move(dir)) {}
+
+  Result<std::vector<DirEntry>> list() const override { return files_.list(dir_); }
+  Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::string& name) const override {
+    return open(files_, dir_ / name);
+  }
+  Result<std::string> readFile(const std::string& name) const override { return files_.readFile(dir_ / name); }
+  Result<void> removeFile(const std::string& name) override { return files_.removeFile(dir_ / name); }
+  Result<void> removeDirectory(const std::string& name) override { return files_.removeDirectory(dir_ / name); }
+
+  static Result<std::unique_ptr<DirectoryHandle>> open(FileSystem& files, const std::filesystem::path& dir) {
+    auto info = files.status(dir);
+    if (!info) return info.error();
+    if (info->type == FileType::kLink) {
+      return fail(ErrorCode::kInvalidArgument, dir.string() + " is a link, which is not followed");
+    }
+    if (info->type != FileType::kDirectory) {
+      return fail(ErrorCode::kInvalidArgument, dir.string() + " is not a directory");
+    }
+    return std::unique_ptr<DirectoryHandle>(std::make_unique<PathDirectoryHandle>(files, dir));
+  }
+
+ private:
+  FileSystem& files_;
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DirectoryHandle>> FileSystem::openDirectory(const std::filesystem::path& dir) {
+  return PathDirectoryHandle::open(*this, dir);
+}
 
 std::string expandEnvironment(const std::string& text) { return expandEnvironment(text, processEnvironment); }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,25 @@ struct DirEntry {
   FileInfo info;
 };
 
+/// A directory held open, its entries named relative to it. Once it is open, swapping it or a folder above it for
+/// a link cannot redirect what is done through it, which a walk that deletes in a folder others can write to
+/// needs (a path is resolved again at every call; a held directory is not). Nothing here follows a link.
+class DirectoryHandle {
+ public:
+  virtual ~DirectoryHandle() = default;
+  /// The entries, in no particular order, as FileSystem::list.
+  virtual Result<std::vector<DirEntry>> list() const = 0;
+  /// Opens the subdirectory `name`; kInvalidArgument when it is a link or not a directory.
+  virtual Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::string& name) const = 0;
+  /// The content of the regular file `name`; kInvalidArgument when it is a link or not a regular file.
+  virtual Result<std::string> readFile(const std::string& name) const = 0;
+  /// Removes the file, link or other entry `name` (a link itself, never its target); kNotFound when absent,
+  /// kBusy when locked by another process, kInvalidArgument for a directory.
+  virtual Result<void> removeFile(const std::string& name) = 0;
+  /// Removes the empty directory `name`; kInvalidArgument when it is not empty.
+  virtual Result<void> removeDirectory(const std::string& name) = 0;
+};
+
 /// The file operations fixers need. Nothing here follows a link: status and list describe the link itself, and
 /// removing a link removes the link, never its target.
 class FileSystem {
@@ -49,6 +69,10 @@ class FileSystem {
   /// Removes an empty directory.
   virtual Result<void> removeDirectory(const std::filesystem::path& path) = 0;
   virtual Result<void> createDirectories(const std::filesystem::path& path) = 0;
+  /// Opens the directory `dir` (kInvalidArgument when it is a link) for work relative to it. The default goes
+  /// through the path calls above, which guard only the last component of each path; an implementation that can
+  /// hold a directory open (openat, NtCreateFile with a root handle) overrides it.
+  virtual Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::filesystem::path& dir);
 };
 
 /// Expands `%NAME%` environment references the Windows way (unknown names stay as they are). On POSIX the

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 #include <optional>
 #include <system_error>
 
@@ -66,30 +67,19 @@ Result<void> syncDirectoryOf(const std::filesystem::path& path) {
   return {};
 }
 
-}  // namespace
-
-Result<FileInfo> PosixFileSystem::status(const std::filesystem::path& path) const {
-  auto st = linkStatus(path);
-  if (!st) return st.error();
-  return infoFromStat(*st);
-}
-
-Result<std::vector<DirEntry>> PosixFileSystem::list(const std::filesystem::path& dir) const {
-  auto st = linkStatus(dir);
-  if (!st) return st.error();
-  if (S_ISLNK(st->st_mode)) {
-    return fail(ErrorCode::kInvalidArgument, dir.string() + " is a symbolic link, which is not followed");
-  }
-  if (!S_ISDIR(st->st_mode)) return fail(ErrorCode::kInvalidArgument, dir.string() + " is not a directory");
-  // O_NOFOLLOW closes the window in which the directory could be swapped for a link after the lstat.
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return errnoError("open directory", dir.string(), errno);
-  DIR* stream = ::fdopendir(fd);
+// The entries of the open directory `fd`, which stays open; errors name it `dir`.
+Result<std::vector<DirEntry>> listOpenDirectory(int fd, const std::filesystem::path& dir) {
+  // fdopendir takes over the descriptor it is given, so it gets a duplicate. The duplicate shares the read
+  // position, hence the rewind: a handle may be listed more than once.
+  const int streamFd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (streamFd < 0) return errnoError("list", dir.string(), errno);
+  DIR* stream = ::fdopendir(streamFd);
   if (stream == nullptr) {
     const int err = errno;
-    ::close(fd);
+    ::close(streamFd);
     return errnoError("list", dir.string(), err);
   }
+  ::rewinddir(stream);
   std::vector<DirEntry> entries;
   std::optional<Error> failure;
   for (;;) {
@@ -111,6 +101,98 @@ Result<std::vector<DirEntry>> PosixFileSystem::list(const std::filesystem::path&
   }
   ::closedir(stream);
   if (failure) return *failure;
+  return entries;
+}
+
+/// A directory held open: every call is relative to its descriptor, so renaming it or a folder above it, or
+/// swapping either for a link, cannot redirect a call to somewhere else.
+class PosixDirectoryHandle final : public DirectoryHandle {
+ public:
+  PosixDirectoryHandle(int fd, std::filesystem::path shown) : fd_(fd), shown_(std::move(shown)) {}
+  ~PosixDirectoryHandle() override { ::close(fd_); }
+  PosixDirectoryHandle(const PosixDirectoryHandle&) = delete;
+  PosixDirectoryHandle& operator=(const PosixDirectoryHandle&) = delete;
+
+  /// Opens `name` below `dirFd` (AT_FDCWD: a path), refusing a link at its last component.
+  static Result<std::unique_ptr<DirectoryHandle>> open(int dirFd, const std::string& name,
+                                                       const std::filesystem::path& shown) {
+    int fd;
+    do {
+      fd = ::openat(dirFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+      const int err = errno;
+      struct stat st {};
+      if ((err == ELOOP || err == ENOTDIR) && ::fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode)) {
+          return fail(ErrorCode::kInvalidArgument, shown.string() + " is a symbolic link, which is not followed");
+        }
+        if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::kInvalidArgument, shown.string() + " is not a directory");
+      }
+      return errnoError("open directory", shown.string(), err);
+    }
+    return std::unique_ptr<DirectoryHandle>(std::make_unique<PosixDirectoryHandle>(fd, shown));
+  }
+
+  Result<std::vector<DirEntry>> list() const override { return listOpenDirectory(fd_, shown_); }
+
+  Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::string& name) const override {
+    return open(fd_, name, shown_ / name);
+  }
+
+  Result<std::string> readFile(const std::string& name) const override {
+    return readRegularFileAt(fd_, name, FollowLinks::kNo, (shown_ / name).string());
+  }
+
+  Result<void> removeFile(const std::string& name) override {
+    // unlinkat without AT_REMOVEDIR removes a link itself and refuses a directory (EISDIR).
+    if (::unlinkat(fd_, name.c_str(), 0) != 0) {
+      if (errno == EISDIR) {
+        return fail(ErrorCode::kInvalidArgument, (shown_ / name).string() + " is a directory, not a file");
+      }
+      return errnoError("remove", (shown_ / name).string(), errno);
+    }
+    return {};
+  }
+
+  Result<void> removeDirectory(const std::string& name) override {
+    if (::unlinkat(fd_, name.c_str(), AT_REMOVEDIR) != 0) {
+      if (errno == ENOTEMPTY || errno == EEXIST) {
+        return fail(ErrorCode::kInvalidArgument, (shown_ / name).string() + " is not empty");
+      }
+      if (errno == ENOTDIR) {
+        return fail(ErrorCode::kInvalidArgument, (shown_ / name).string() + " is not a directory");
+      }
+      return errnoError("remove directory", (shown_ / name).string(), errno);
+    }
+    return {};
+  }
+
+ private:
+  int fd_;
+  std::filesystem::path shown_;
+};
+
+}  // namespace
+
+Result<FileInfo> PosixFileSystem::status(const std::filesystem::path& path) const {
+  auto st = linkStatus(path);
+  if (!st) return st.error();
+  return infoFromStat(*st);
+}
+
+Result<std::vector<DirEntry>> PosixFileSystem::list(const std::filesystem::path& dir) const {
+  auto st = linkStatus(dir);
+  if (!st) return st.error();
+  if (S_ISLNK(st->st_mode)) {
+    return fail(ErrorCode::kInvalidArgument, dir.string() + " is a symbolic link, which is not followed");
+  }
+  if (!S_ISDIR(st->st_mode)) return fail(ErrorCode::kInvalidArgument, dir.string() + " is not a directory");
+  // O_NOFOLLOW closes the window in which the directory could be swapped for a link after the lstat.
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return errnoError("open directory", dir.string(), errno);
+  auto entries = listOpenDirectory(fd, dir);
+  ::close(fd);
   return entries;
 }
 
@@ -180,6 +262,10 @@ Result<void> PosixFileSystem::createDirectories(const std::filesystem::path& pat
   std::filesystem::create_directories(path, ec);
   if (ec) return errnoError("create directory", path.string(), ec.value());
   return {};
+}
+
+Result<std::unique_ptr<DirectoryHandle>> PosixFileSystem::openDirectory(const std::filesystem::path& dir) {
+  return PosixDirectoryHandle::open(AT_FDCWD, dir.string(), dir);
 }
 
 }  // namespace remediator::platform

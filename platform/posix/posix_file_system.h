@@ -19,6 +19,8 @@ class PosixFileSystem final : public FileSystem {
   Result<void> removeFile(const std::filesystem::path& path) override;
   Result<void> removeDirectory(const std::filesystem::path& path) override;
   Result<void> createDirectories(const std::filesystem::path& path) override;
+  /// Holds the directory open (O_NOFOLLOW) and works in it with openat, fstatat and unlinkat.
+  Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::filesystem::path& dir) override;
 };
 
 }  // namespace remediator::platform

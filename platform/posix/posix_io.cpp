@@ -43,28 +43,33 @@ Error errnoError(const std::string& what, const std::string& subject, int err) {
 }
 
 Result<std::string> readRegularFile(const std::filesystem::path& path, FollowLinks follow) {
+  return readRegularFileAt(AT_FDCWD, path, follow, path.string());
+}
+
+Result<std::string> readRegularFileAt(int dirFd, const std::filesystem::path& path, FollowLinks follow,
+                                      const std::string& shownAs) {
   // O_NONBLOCK so that a fifo at the path fails the type check below instead of blocking the open.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
   if (follow == FollowLinks::kNo) flags |= O_NOFOLLOW;
   int fd;
   do {
-    fd = ::open(path.c_str(), flags);
+    fd = ::openat(dirFd, path.c_str(), flags);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     if (errno == ELOOP && follow == FollowLinks::kNo) {
-      return fail(ErrorCode::kInvalidArgument, path.string() + " is a symbolic link, which is not followed");
+      return fail(ErrorCode::kInvalidArgument, shownAs + " is a symbolic link, which is not followed");
     }
-    return errnoError("open", path.string(), errno);
+    return errnoError("open", shownAs, errno);
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
     ::close(fd);
-    return errnoError("stat", path.string(), err);
+    return errnoError("stat", shownAs, err);
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return fail(ErrorCode::kInvalidArgument, path.string() + " is not a regular file");
+    return fail(ErrorCode::kInvalidArgument, shownAs + " is not a regular file");
   }
   std::string content;
   content.reserve(static_cast<std::size_t>(st.st_size));
@@ -75,7 +80,7 @@ Result<std::string> readRegularFile(const std::filesystem::path& path, FollowLin
     if (n < 0) {
       const int err = errno;
       ::close(fd);
-      return errnoError("read", path.string(), err);
+      return errnoError("read", shownAs, err);
     }
     if (n == 0) break;
     content.append(buffer, static_cast<std::size_t>(n));

@@ -21,4 +21,9 @@ enum class FollowLinks { kNo, kYes };
 /// kInvalidArgument; anything but a regular file (a directory, a fifo) fails with kInvalidArgument too.
 Result<std::string> readRegularFile(const std::filesystem::path& path, FollowLinks follow);
 
+/// As readRegularFile, with `path` relative to the open directory `dirFd` (AT_FDCWD: the working directory);
+/// errors name the file `shownAs`.
+Result<std::string> readRegularFileAt(int dirFd, const std::filesystem::path& path, FollowLinks follow,
+                                      const std::string& shownAs);
+
 }  // namespace remediator::platform
