@@ -14,14 +14,14 @@ namespace remediator::fixers::stale_logs {
 
 /// One archive being written. Files are added one at a time so a long archive can stop at a deadline; nothing
 /// counts as archived until finish() succeeded. Destroying a writer that was not finished discards the partial
-/// archive.
+/// archive. The caller reads the files (through a DirectoryHandle, which never follows a link) and hands over
+/// their content.
 class ArchiveWriter {
  public:
   virtual ~ArchiveWriter() = default;
-  /// Adds the regular file `source` under the name `entryName` ('/'-separated, relative). The content is read
-  /// through the file system the writer was opened with, which never follows links. An error leaves the archive
-  /// usable: the caller skips that file and goes on.
-  virtual platform::Result<void> add(const std::string& entryName, const std::filesystem::path& source,
+  /// Adds a file's `content` under the name `entryName` ('/'-separated, relative), stamped `modified`. After an
+  /// error the archive can no longer be trusted and finish() fails.
+  virtual platform::Result<void> add(const std::string& entryName, const std::string& content,
                                      platform::SysTime modified) = 0;
   /// Completes the archive and makes it visible under its final name. Only after this succeeded may the
   /// archived files be deleted.
@@ -32,9 +32,8 @@ class ArchiveWriter {
 class Archiver {
  public:
   virtual ~Archiver() = default;
-  /// Starts the archive `archivePath` (its folder exists), reading file contents through `source`.
-  virtual platform::Result<std::unique_ptr<ArchiveWriter>> open(const std::filesystem::path& archivePath,
-                                                                const platform::FileSystem& source) = 0;
+  /// Starts the archive `archivePath`; its folder exists.
+  virtual platform::Result<std::unique_ptr<ArchiveWriter>> open(const std::filesystem::path& archivePath) = 0;
 };
 
 /// The zip archiver (Poco::Zip): deflated entries, written to "<name>.partial" and renamed into place by

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fixers/stale_logs/logs_state.h"
@@ -175,12 +176,7 @@ class Clearing {
 
   /// Deletes selected entries as the walk meets them.
   Result<stale_logs::WalkResult> deleteDirectly() {
-    stale_logs::WalkVisitor visitor{
-        [this] { return ctx_.pastDeadline(); },
-        [this](const WalkEntry& e) { return selection_.takes(e) ? remove(e) : Fate::kKept; },
-        [this](const WalkEntry& e) { return selection_.clear ? removeDirectory(e) : Fate::kKept; },
-        [this](const WalkEntry& e, const platform::Error& error) { skip(e.relative, error); }};
-    return stale_logs::walkTree(files_, folder_, visitor);
+    return deleteWalk([this](const WalkEntry& e) { return selection_.takes(e); });
   }
 
   /// Archives the selected files into `archivePath`, then deletes what the archive holds. Archiving stops at
@@ -188,7 +184,7 @@ class Clearing {
   Result<stale_logs::WalkResult> archiveThenDelete(const std::filesystem::path& archivePath, SysTime archiveStop) {
     std::unique_ptr<stale_logs::ArchiveWriter> writer;
     std::optional<platform::Error> fatal;
-    std::vector<WalkEntry> doomed;  // children before their directory, as walked
+    std::unordered_map<std::string, platform::FileInfo> safe;  // archived files, and links and others
     stale_logs::WalkVisitor visitor{
         [&] { return fatal.has_value() || ctx_.platform.time->now() >= archiveStop; },
         [&](const WalkEntry& e) {
@@ -196,31 +192,32 @@ class Clearing {
           // Links and devices are deleted as themselves, never archived through.
           if (e.info.type == FileType::kFile) {
             if (!writer) {
-              auto opened = archiver_.open(archivePath, files_);
+              auto opened = archiver_.open(archivePath);
               if (!opened) {
                 fatal = opened.error();
                 return Fate::kKept;
               }
               writer = std::move(opened).value();
             }
-            if (auto added = writer->add(e.relative, e.path, e.info.modified); !added) {
-              skip(e.relative, added.error());
+            auto content = e.dir->readFile(e.name);
+            if (!content) {
+              skip(e.relative, content.error());
+              return Fate::kKept;
+            }
+            if (auto added = writer->add(e.relative, *content, e.info.modified); !added) {
+              fatal = added.error();
               return Fate::kKept;
             }
             ++archivedFiles_;
             archivedBytes_ += e.info.size;
           }
-          doomed.push_back(e);
+          safe.emplace(e.relative, e.info);
           return Fate::kGone;
         },
-        [&](const WalkEntry& e) {
-          if (!selection_.clear) return Fate::kKept;
-          doomed.push_back(e);
-          return Fate::kGone;
-        },
+        [](const WalkEntry&) { return Fate::kGone; },
         [&](const WalkEntry& e, const platform::Error& error) { skip(e.relative, error); }};
-    auto walked = stale_logs::walkTree(files_, folder_, visitor);
-    if (!walked) return walked;
+    auto archived = stale_logs::walkTree(files_, folder_, visitor);
+    if (!archived) return archived;
     if (fatal) return *fatal;
     if (writer) {
       if (auto done = writer->finish(); !done) return done.error();
@@ -229,17 +226,14 @@ class Clearing {
                            archivePath.string(),
            {{"archive", archivePath.string()}, {"files", text(archivedFiles_)}, {"bytes", text(archivedBytes_)}});
     }
-    stale_logs::WalkResult result = *walked;
-    for (const auto& e : doomed) {
-      if (ctx_.pastDeadline()) {
-        result.complete = false;
-        result.allGone = false;
-        break;
-      }
-      const Fate fate = e.info.type == FileType::kDirectory ? removeDirectory(e) : remove(e);
-      if (fate == Fate::kKept) result.allGone = false;
-    }
-    return result;
+    // A second walk deletes what is safe to go: an entry changed since it was archived (or never reached) stays.
+    auto deleted = deleteWalk([&safe](const WalkEntry& e) {
+      const auto it = safe.find(e.relative);
+      return it != safe.end() && it->second.type == e.info.type && it->second.size == e.info.size &&
+             it->second.modified == e.info.modified;
+    });
+    if (deleted && !archived->complete) deleted->complete = false;
+    return deleted;
   }
 
   void note(const std::string& event, const std::string& message, const State& details) {
@@ -273,8 +267,19 @@ class Clearing {
   bool archived() const { return !archive_.empty(); }
 
  private:
+  /// One walk bounded by the deadline that removes the entries `doomed` picks, and when clearing the folders
+  /// emptied on the way.
+  Result<stale_logs::WalkResult> deleteWalk(const std::function<bool(const WalkEntry&)>& doomed) {
+    stale_logs::WalkVisitor visitor{
+        [this] { return ctx_.pastDeadline(); },
+        [&](const WalkEntry& e) { return doomed(e) ? remove(e) : Fate::kKept; },
+        [this](const WalkEntry& e) { return selection_.clear ? removeDirectory(e) : Fate::kKept; },
+        [this](const WalkEntry& e, const platform::Error& error) { skip(e.relative, error); }};
+    return stale_logs::walkTree(files_, folder_, visitor);
+  }
+
   Fate remove(const WalkEntry& e) {
-    auto removed = files_.removeFile(e.path);
+    auto removed = e.dir->removeFile(e.name);
     if (!removed && removed.error().code != ErrorCode::kNotFound) {
       skip(e.relative, removed.error());
       return Fate::kKept;
@@ -286,14 +291,12 @@ class Clearing {
   }
 
   Fate removeDirectory(const WalkEntry& e) {
-    auto removed = files_.removeDirectory(e.path);
+    auto removed = e.dir->removeDirectory(e.name);
     if (removed || removed.error().code == ErrorCode::kNotFound) {
       ++removedDirectories_;
       return Fate::kGone;
     }
-    // A directory still holding a skipped file is expected to stay; only an empty one that resists is news.
-    auto left = files_.list(e.path);
-    if (!left || left->empty()) skip(e.relative + "/", removed.error());
+    skip(e.relative + "/", removed.error());  // emptied, yet it stays: something new appeared, or it is held
     return Fate::kKept;
   }
 

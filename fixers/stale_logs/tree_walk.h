@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "platform/file_system.h"
@@ -11,10 +12,11 @@ namespace remediator::fixers::stale_logs {
 
 /// One entry met by walkTree.
 struct WalkEntry {
-  std::filesystem::path path;  ///< full path
-  std::string relative;        ///< '/'-separated path below the walk's root
-  platform::FileInfo info;     ///< as listed, links not followed
-  int depth = 1;               ///< 1 for the root's own entries
+  platform::DirectoryHandle* dir = nullptr;  ///< the open directory holding the entry: act through it
+  std::string name;                          ///< the entry's name in `dir`
+  std::string relative;                      ///< '/'-separated path below the walk's root
+  platform::FileInfo info;                   ///< as listed, links not followed
+  int depth = 1;                             ///< 1 for the root's own entries
 };
 
 /// Whether a visited entry is still there afterwards.
@@ -39,9 +41,11 @@ struct WalkResult {
 };
 
 /// Walks the tree below `root` depth first, children before their directory. Directories are only entered when
-/// listed as kDirectory, so a symbolic link, junction or other reparse point planted in the tree is reported to
-/// onEntry as kLink and never walked through. Fails only when `root` itself cannot be listed.
-platform::Result<WalkResult> walkTree(const platform::FileSystem& files, const std::filesystem::path& root,
+/// listed as kDirectory, and are held open (FileSystem::openDirectory) while their entries are visited, so a
+/// symbolic link, junction or other reparse point in the tree is reported to onEntry as kLink and never walked
+/// through, even one swapped in for a directory during the walk. Fails only when `root` itself cannot be opened
+/// or listed.
+platform::Result<WalkResult> walkTree(platform::FileSystem& files, const std::filesystem::path& root,
                                       const WalkVisitor& visitor);
 
 }  // namespace remediator::fixers::stale_logs

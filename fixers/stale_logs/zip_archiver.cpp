@@ -1,6 +1,7 @@
 // The Poco zip archiver. Poco throws; every exception stops here and becomes a Result naming the archive.
 #include <Poco/DateTime.h>
 #include <Poco/Exception.h>
+#include <Poco/MemoryStream.h>
 #include <Poco/Path.h>
 #include <Poco/Timestamp.h>
 #include <Poco/Zip/Compress.h>
@@ -8,7 +9,6 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "fixers/stale_logs/archiver.h"
@@ -24,8 +24,8 @@ constexpr std::chrono::microseconds kDosEpoch{315532800LL * 1000000};  // 1980-0
 
 class ZipWriter final : public ArchiveWriter {
  public:
-  ZipWriter(std::filesystem::path finalPath, const platform::FileSystem& source)
-      : finalPath_(std::move(finalPath)), partialPath_(finalPath_.string() + ".partial"), source_(source) {}
+  explicit ZipWriter(std::filesystem::path finalPath)
+      : finalPath_(std::move(finalPath)), partialPath_(finalPath_.string() + ".partial") {}
 
   ~ZipWriter() override {
     if (finished_) return;
@@ -47,13 +47,10 @@ class ZipWriter final : public ArchiveWriter {
     return {};
   }
 
-  Result<void> add(const std::string& entryName, const std::filesystem::path& source,
-                   platform::SysTime modified) override {
+  Result<void> add(const std::string& entryName, const std::string& content, platform::SysTime modified) override {
     if (broken_) return fail(ErrorCode::kIo, "archive " + partialPath_.string() + " is broken by an earlier error");
-    auto content = source_.readFile(source);
-    if (!content) return content.error();
     try {
-      std::istringstream in(std::move(content).value());
+      Poco::MemoryInputStream in(content.data(), content.size());
       // Zip stores DOS times, which start in 1980.
       const auto micros = std::max(std::chrono::duration_cast<std::chrono::microseconds>(modified.time_since_epoch()),
                                    kDosEpoch);
@@ -99,7 +96,6 @@ class ZipWriter final : public ArchiveWriter {
  private:
   std::filesystem::path finalPath_;
   std::filesystem::path partialPath_;
-  const platform::FileSystem& source_;
   std::ofstream out_;
   std::unique_ptr<Poco::Zip::Compress> compress_;
   bool finished_ = false;
@@ -108,9 +104,8 @@ class ZipWriter final : public ArchiveWriter {
 
 class ZipArchiver final : public Archiver {
  public:
-  Result<std::unique_ptr<ArchiveWriter>> open(const std::filesystem::path& archivePath,
-                                              const platform::FileSystem& source) override {
-    auto writer = std::make_unique<ZipWriter>(archivePath, source);
+  Result<std::unique_ptr<ArchiveWriter>> open(const std::filesystem::path& archivePath) override {
+    auto writer = std::make_unique<ZipWriter>(archivePath);
     if (auto started = writer->start(); !started) return started.error();
     return std::unique_ptr<ArchiveWriter>(std::move(writer));
   }

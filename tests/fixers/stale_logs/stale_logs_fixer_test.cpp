@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ namespace remediator::fixers {
 namespace {
 
 using platform::MemoryPlatform;
+using platform::Result;
 using stale_logs::testing::FakeArchiver;
 using namespace std::chrono_literals;
 
@@ -148,7 +150,7 @@ TEST_F(StaleLogsFixerTest, LinksAreNeverArchivedThrough) {
   const ApplyOutcome outcome = runOnce();
   ASSERT_TRUE(outcome.ok) << outcome.message;
   EXPECT_EQ(archiver->entries, std::vector<std::string>{"Client.log"});
-  EXPECT_EQ(archiver->bytesRead, 6u);
+  EXPECT_EQ(archiver->bytes, 6u);
   EXPECT_FALSE(exists("to-secret"));
   EXPECT_FALSE(exists("to-file"));
   EXPECT_EQ(mp.files.readFile("/secret/data.txt").valueOr(""), "outside");
@@ -301,7 +303,7 @@ TEST_F(StaleLogsFixerTest, ArchiveZipArchivesEveryFileBeforeDeleting) {
   std::vector<std::string> names = archiver->entries;
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"Deploy/b.log", "a.log"}));
-  EXPECT_EQ(archiver->bytesRead, 6u);
+  EXPECT_EQ(archiver->bytes, 6u);
   EXPECT_EQ(outcome.details.at("archived_files"), "2");
   EXPECT_EQ(outcome.details.at("archive"), archiver->finished[0].string());
   EXPECT_EQ(archiver->finished[0].parent_path(), std::filesystem::path("/state/archive"));
@@ -322,15 +324,95 @@ TEST_F(StaleLogsFixerTest, FailedArchiveDeletesNothing) {
   EXPECT_TRUE(exists("link"));
 }
 
+/// The in-memory file system, except that the files named in `unreadable` cannot be read (kBusy), as Windows
+/// refuses a file another process holds open without read sharing.
+class ReadLockingFileSystem final : public platform::FileSystem {
+ public:
+  explicit ReadLockingFileSystem(platform::FileSystem& inner) : inner_(inner) {}
+  Result<platform::FileInfo> status(const std::filesystem::path& p) const override { return inner_.status(p); }
+  Result<std::vector<platform::DirEntry>> list(const std::filesystem::path& p) const override {
+    return inner_.list(p);
+  }
+  Result<std::string> readFile(const std::filesystem::path& p) const override {
+    if (unreadable.count(p.filename().string())) {
+      return platform::fail(platform::ErrorCode::kBusy, p.string() + " is open without read sharing");
+    }
+    return inner_.readFile(p);
+  }
+  Result<void> writeFileAtomic(const std::filesystem::path& p, const std::string& d) override {
+    return inner_.writeFileAtomic(p, d);
+  }
+  Result<void> removeFile(const std::filesystem::path& p) override { return inner_.removeFile(p); }
+  Result<void> removeDirectory(const std::filesystem::path& p) override { return inner_.removeDirectory(p); }
+  Result<void> createDirectories(const std::filesystem::path& p) override { return inner_.createDirectories(p); }
+
+  std::set<std::string> unreadable;
+
+ private:
+  platform::FileSystem& inner_;
+};
+
 TEST_F(StaleLogsFixerTest, FileThatCannotBeReadForArchivingIsKept) {
-  archiver->unreadable = {"held.log"};
+  ReadLockingFileSystem files(mp.files);
+  files.unreadable = {"held.log"};
+  mp.get().files = &files;
   addLog("held.log");
   addLog("free.log");
   const ApplyOutcome outcome = runOnce();
   EXPECT_FALSE(outcome.ok);
   EXPECT_TRUE(exists("held.log"));
   EXPECT_FALSE(exists("free.log"));
+  EXPECT_EQ(archiver->entries, std::vector<std::string>{"free.log"});
   EXPECT_NE(outcome.details.at("skipped_paths").find("held.log (busy)"), std::string::npos);
+}
+
+TEST_F(StaleLogsFixerTest, ArchiveThatBreaksDeletesNothing) {
+  archiver->failAdd = {"b.log"};
+  addLog("a.log");
+  addLog("b.log");
+  addLog("c.log");
+  const ApplyOutcome outcome = runOnce();
+  EXPECT_FALSE(outcome.ok);
+  EXPECT_NE(outcome.message.find("nothing deleted"), std::string::npos) << outcome.message;
+  EXPECT_TRUE(exists("a.log"));
+  EXPECT_TRUE(exists("b.log"));
+  EXPECT_TRUE(exists("c.log"));
+  EXPECT_TRUE(archiver->finished.empty());
+}
+
+TEST_F(StaleLogsFixerTest, FileChangedAfterArchivingIsKept) {
+  // A log written to between archiving and deleting must not lose the new lines: the deleting walk only takes
+  // what still matches what was archived. Writing through the file system moves the clock on (stepping time).
+  addLog("busy.log", "old");
+  addLog("quiet.log", "old");
+  auto ctx = context();
+  const Plan plan = fixer->plan(fixer->detect(ctx), ctx);
+  ASSERT_EQ(plan.size(), 2u);
+  // The archiver's finish is the moment between the two walks: change the file then.
+  struct ChangingArchiver final : stale_logs::Archiver {
+    ChangingArchiver(platform::MemoryFileSystem& files, SteppingTime& time) : files_(files), time_(time) {}
+    Result<std::unique_ptr<stale_logs::ArchiveWriter>> open(const std::filesystem::path&) override {
+      struct W final : stale_logs::ArchiveWriter {
+        W(platform::MemoryFileSystem& f, SteppingTime& t) : f_(f), t_(t) {}
+        Result<void> add(const std::string&, const std::string&, SysTime) override { return {}; }
+        Result<void> finish() override {
+          t_.advance(1s);
+          return f_.addFile(std::string(kLogs) + "/busy.log", "old and new");
+        }
+        platform::MemoryFileSystem& f_;
+        SteppingTime& t_;
+      };
+      return std::unique_ptr<stale_logs::ArchiveWriter>(std::make_unique<W>(files_, time_));
+    }
+    platform::MemoryFileSystem& files_;
+    SteppingTime& time_;
+  };
+  auto changing = makeStaleLogsFixer(std::make_unique<ChangingArchiver>(mp.files, time));
+  const ApplyOutcome outcome = changing->apply(plan, ctx);
+  EXPECT_TRUE(exists("busy.log"));
+  EXPECT_EQ(mp.files.readFile(std::string(kLogs) + "/busy.log").valueOr(""), "old and new");
+  EXPECT_FALSE(exists("quiet.log"));
+  EXPECT_EQ(outcome.details.at("files_removed"), "1");
 }
 
 TEST_F(StaleLogsFixerTest, RootIsRemovedOnlyWhenToldTo) {
