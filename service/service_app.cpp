@@ -24,6 +24,10 @@ namespace {
 /// The service: one Asio event loop on one thread runs the engine and the policy refresh; the main thread waits
 /// for the stop request (SCM stop, SIGTERM, Ctrl-C), then lets the loop finish its current step and stop.
 class RemediatorService final : public Poco::Util::ServerApplication {
+ public:
+  // One option syntax everywhere (--policy P); Poco would take /policy=P on Windows otherwise.
+  RemediatorService() { setUnixOptions(true); }
+
  protected:
   void defineOptions(Poco::Util::OptionSet& options) override {
     ServerApplication::defineOptions(options);
@@ -134,7 +138,18 @@ class RemediatorService final : public Poco::Util::ServerApplication {
 
 int runServiceApplication(const std::string& argv0, const std::vector<std::string>& args) {
   std::vector<std::string> argv{argv0};
-  argv.insert(argv.end(), args.begin(), args.end());
+  for (const auto& arg : args) {
+    // Poco's Windows service switches are documented as /registerService, /unregisterService, /displayName=...,
+    // /description=..., /startup=...; with Unix-style options they are spelled with "--".
+    static const char* const kServiceSwitches[] = {"registerService", "unregisterService", "displayName",
+                                                   "description", "startup"};
+    std::string translated = arg;
+    for (const char* name : kServiceSwitches) {
+      const std::string slash = std::string("/") + name;
+      if (arg == slash || arg.rfind(slash + "=", 0) == 0) translated = "--" + arg.substr(1);
+    }
+    argv.push_back(translated);
+  }
   RemediatorService app;
   return app.run(argv);
 }
