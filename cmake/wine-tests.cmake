@@ -29,6 +29,7 @@ set_tests_properties(WinePrefix.Stop PROPERTIES FIXTURES_CLEANUP wine_prefix LAB
 function(remediator_add_wine_tests name)
   gtest_add_tests(TARGET ${name} TEST_LIST tests)
   if(tests)
-    set_tests_properties(${tests} PROPERTIES LABELS ${name} FIXTURES_REQUIRED wine_prefix)
+    set_tests_properties(${tests} PROPERTIES LABELS ${name} FIXTURES_REQUIRED wine_prefix
+                                             SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
   endif()
 endfunction()

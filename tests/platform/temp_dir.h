@@ -1,21 +1,31 @@
 #pragma once
 
-#include <stdlib.h>
-
 #include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <string>
 
 namespace remediator::platform::testing {
 
-/// A folder of the test's own under the system temp directory (mkdtemp, so parallel runs never share one),
-/// removed with everything in it when the object dies.
+/// A folder of the test's own under the system temp directory, removed with everything in it when the object
+/// dies. The name is random and create_directory fails on an existing one, so parallel runs never share a
+/// folder (the portable equivalent of mkdtemp: the Windows build runs these tests too).
 class ScopedTempDir {
  public:
   ScopedTempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "remediator-platform-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
-    path_ = pattern;
+    const auto base = std::filesystem::temp_directory_path();
+    std::random_device seed;
+    std::mt19937_64 random(seed());
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const auto candidate = base / ("remediator-platform-" + std::to_string(random() % 1000000000000ULL));
+      std::error_code ec;
+      if (std::filesystem::create_directory(candidate, ec)) {
+        path_ = candidate;
+        return;
+      }
+      if (ec) throw std::runtime_error("cannot create a temp folder under " + base.string() + ": " + ec.message());
+    }
+    throw std::runtime_error("no free temp folder name under " + base.string());
   }
   ~ScopedTempDir() {
     std::error_code ignored;

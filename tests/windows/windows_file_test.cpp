@@ -7,12 +7,13 @@
 
 #include "platform/durable_file.h"
 #include "platform/windows/windows_file_system.h"
+#include "tests/platform/temp_dir.h"
 #include "tests/windows/windows_test_support.h"
 
 namespace remediator::platform {
 namespace {
 
-using testing::WindowsTempDir;
+using testing::ScopedTempDir;
 
 void put(const std::filesystem::path& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
@@ -26,32 +27,32 @@ std::set<std::string> namesIn(const std::filesystem::path& dir) {
 }
 
 TEST(WindowsFileSystemTest, StatusAndListDescribeFilesAndFolders) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  put(dir / L"a.log", "12345");
-  std::filesystem::create_directory(dir / L"sub");
+  put(dir.path() / L"a.log", "12345");
+  std::filesystem::create_directory(dir.path() / L"sub");
   const auto before = std::chrono::system_clock::now() - std::chrono::minutes(5);
 
-  auto file = files.status(dir / L"a.log");
+  auto file = files.status(dir.path() / L"a.log");
   ASSERT_TRUE(file) << file.error().message;
   EXPECT_EQ(file->type, FileType::kFile);
   EXPECT_EQ(file->size, 5u);
   EXPECT_GT(file->modified, before);
-  EXPECT_EQ(files.status(dir / L"sub")->type, FileType::kDirectory);
+  EXPECT_EQ(files.status(dir.path() / L"sub")->type, FileType::kDirectory);
 
   auto entries = files.list(dir.path());
   ASSERT_TRUE(entries) << entries.error().message;
   std::map<std::string, FileType> seen;
   for (const auto& e : *entries) seen[e.name] = e.info.type;
   EXPECT_EQ(seen, (std::map<std::string, FileType>{{"a.log", FileType::kFile}, {"sub", FileType::kDirectory}}));
-  EXPECT_EQ(files.status(dir / L"absent").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(files.list(dir / L"a.log").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(files.status(dir.path() / L"absent").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(files.list(dir.path() / L"a.log").error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(WindowsFileSystemTest, NonAsciiNamesComeBackAsUtf8) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  put(dir / L"Journal \u00e9t\u00e9 \u65e5\u672c.log", "x");
+  put(dir.path() / L"Journal \u00e9t\u00e9 \u65e5\u672c.log", "x");
   auto entries = files.list(dir.path());
   ASSERT_TRUE(entries);
   ASSERT_EQ(entries->size(), 1u);
@@ -59,9 +60,9 @@ TEST(WindowsFileSystemTest, NonAsciiNamesComeBackAsUtf8) {
 }
 
 TEST(WindowsFileSystemTest, WriteFileAtomicReplacesAndLeavesNoTempFile) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  const auto target = dir / L"state.json";
+  const auto target = dir.path() / L"state.json";
   ASSERT_TRUE(files.writeFileAtomic(target, "first"));
   ASSERT_TRUE(files.writeFileAtomic(target, "second, longer"));
   auto content = files.readFile(target);
@@ -72,22 +73,22 @@ TEST(WindowsFileSystemTest, WriteFileAtomicReplacesAndLeavesNoTempFile) {
 }
 
 TEST(WindowsFileSystemTest, RemoveFileRemovesReadOnlyFilesAndRefusesFolders) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  const auto readOnly = dir / L"old.log";
+  const auto readOnly = dir.path() / L"old.log";
   put(readOnly, "old");
   ASSERT_TRUE(::SetFileAttributesW(readOnly.c_str(), FILE_ATTRIBUTE_READONLY));
   ASSERT_TRUE(files.removeFile(readOnly)) << "read-only files are removed as unlink does";
   EXPECT_FALSE(std::filesystem::exists(readOnly));
   EXPECT_EQ(files.removeFile(readOnly).error().code, ErrorCode::kNotFound);
-  std::filesystem::create_directory(dir / L"sub");
-  EXPECT_EQ(files.removeFile(dir / L"sub").error().code, ErrorCode::kInvalidArgument);
+  std::filesystem::create_directory(dir.path() / L"sub");
+  EXPECT_EQ(files.removeFile(dir.path() / L"sub").error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(WindowsFileSystemTest, FileHeldOpenWithoutDeleteSharingIsBusy) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  const auto held = dir / L"Connector.log";
+  const auto held = dir.path() / L"Connector.log";
   put(held, "in use");
   HANDLE handle = ::CreateFileW(held.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr);
   ASSERT_NE(handle, INVALID_HANDLE_VALUE);
@@ -99,21 +100,21 @@ TEST(WindowsFileSystemTest, FileHeldOpenWithoutDeleteSharingIsBusy) {
 }
 
 TEST(WindowsFileSystemTest, RemoveDirectoryOnlyTakesEmptyFolders) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  ASSERT_TRUE(files.createDirectories(dir / L"a\\b\\c"));
-  auto notEmpty = files.removeDirectory(dir / L"a");
+  ASSERT_TRUE(files.createDirectories(dir.path() / L"a\\b\\c"));
+  auto notEmpty = files.removeDirectory(dir.path() / L"a");
   ASSERT_FALSE(notEmpty);
   EXPECT_EQ(notEmpty.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(notEmpty.error().message.find("not empty"), std::string::npos);
-  EXPECT_TRUE(files.removeDirectory(dir / L"a\\b\\c"));
-  EXPECT_FALSE(std::filesystem::exists(dir / L"a\\b\\c"));
-  put(dir / L"file", "");
-  EXPECT_EQ(files.removeDirectory(dir / L"file").error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(files.removeDirectory(dir.path() / L"a\\b\\c"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / L"a\\b\\c"));
+  put(dir.path() / L"file", "");
+  EXPECT_EQ(files.removeDirectory(dir.path() / L"file").error().code, ErrorCode::kInvalidArgument);
 }
 
 TEST(WindowsFileSystemTest, PathsLongerThanMaxPathWork) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
   std::filesystem::path deep = dir.path();
   while (deep.wstring().size() < 300) deep /= L"a-rather-long-folder-name-for-old-connector-logs";
@@ -129,12 +130,12 @@ TEST(WindowsFileSystemTest, PathsLongerThanMaxPathWork) {
 }
 
 TEST(WindowsFileSystemTest, SymbolicLinksAreReportedAndNotFollowed) {
-  WindowsTempDir dir;
+  ScopedTempDir dir;
   WindowsFileSystem files;
-  std::filesystem::create_directory(dir / L"target");
-  put(dir / L"target\\keep.txt", "keep");
-  const auto link = dir / L"link";
-  if (!::CreateSymbolicLinkW(link.c_str(), (dir / L"target").c_str(), SYMBOLIC_LINK_FLAG_DIRECTORY)) {
+  std::filesystem::create_directory(dir.path() / L"target");
+  put(dir.path() / L"target\\keep.txt", "keep");
+  const auto link = dir.path() / L"link";
+  if (!::CreateSymbolicLinkW(link.c_str(), (dir.path() / L"target").c_str(), SYMBOLIC_LINK_FLAG_DIRECTORY)) {
     GTEST_SKIP() << "this Windows (or Wine) cannot create symbolic links: error " << ::GetLastError();
   }
   WIN32_FILE_ATTRIBUTE_DATA raw{};
@@ -149,12 +150,12 @@ TEST(WindowsFileSystemTest, SymbolicLinksAreReportedAndNotFollowed) {
   EXPECT_EQ(files.list(link).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(files.removeDirectory(link).error().code, ErrorCode::kInvalidArgument);
   ASSERT_TRUE(files.removeFile(link));
-  EXPECT_TRUE(std::filesystem::exists(dir / L"target\\keep.txt")) << "the target must survive";
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / L"target\\keep.txt")) << "the target must survive";
 }
 
 TEST(WindowsDurableFileTest, AppendOnlyFileAppendsAndCountsBytes) {
-  WindowsTempDir dir;
-  const auto path = dir / L"audit.jsonl";
+  ScopedTempDir dir;
+  const auto path = dir.path() / L"audit.jsonl";
   {
     auto file = AppendOnlyFile::open(path);
     ASSERT_TRUE(file) << file.error().message;
@@ -171,8 +172,8 @@ TEST(WindowsDurableFileTest, AppendOnlyFileAppendsAndCountsBytes) {
 }
 
 TEST(WindowsDurableFileTest, RewritableFileShrinksToTheNewContent) {
-  WindowsTempDir dir;
-  const auto path = dir / L"journal.state";
+  ScopedTempDir dir;
+  const auto path = dir.path() / L"journal.state";
   auto file = RewritableFile::open(path);
   ASSERT_TRUE(file) << file.error().message;
   ASSERT_TRUE((*file)->rewrite("a long first version", true));
@@ -181,21 +182,21 @@ TEST(WindowsDurableFileTest, RewritableFileShrinksToTheNewContent) {
 }
 
 TEST(WindowsDurableFileTest, WriteFileDurablyReplacesWithoutLeftovers) {
-  WindowsTempDir dir;
-  const auto path = dir / L"policy.ini";
+  ScopedTempDir dir;
+  const auto path = dir.path() / L"policy.ini";
   ASSERT_TRUE(writeFileDurably(path, "old"));
   ASSERT_TRUE(writeFileDurably(path, "new content"));
   EXPECT_EQ(*readWholeFile(path), "new content");
   EXPECT_EQ(namesIn(dir.path()), std::set<std::string>{"policy.ini"});
   EXPECT_TRUE(syncDirectory(dir.path()));
-  auto missing = readWholeFile(dir / L"absent");
+  auto missing = readWholeFile(dir.path() / L"absent");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
 TEST(WindowsDurableFileTest, InstanceLockIsExclusiveAndNamesTheHolder) {
-  WindowsTempDir dir;
-  const auto path = dir / L"remediator.lock";
+  ScopedTempDir dir;
+  const auto path = dir.path() / L"remediator.lock";
   {
     auto first = InstanceLock::acquire(path);
     ASSERT_TRUE(first) << first.error().message;

@@ -8,6 +8,7 @@
 #include "platform/file_system.h"
 #include "platform/memory/memory_registry.h"
 #include "platform/windows/windows_registry.h"
+#include "tests/platform/temp_dir.h"
 #include "tests/windows/windows_test_support.h"
 
 namespace remediator::platform {
@@ -82,11 +83,11 @@ TEST(WindowsOsInfoTest, EmptyRenameListIsNoSignal) {
 }
 
 TEST(WindowsOsInfoTest, StagedUpgradeIsTheSetupFolderOnTheSystemDrive) {
-  testing::WindowsTempDir drive;
+  testing::ScopedTempDir drive;
   MemoryRegistry registry;
   WindowsOsInfo os(registry, drive.path());
   EXPECT_EQ(*os.upgradeStaged(), "");
-  std::filesystem::create_directory(drive / L"$WINDOWS.~BT");
+  std::filesystem::create_directory(drive.path() / L"$WINDOWS.~BT");
   const std::string signal = *os.upgradeStaged();
   EXPECT_NE(signal.find("$WINDOWS.~BT"), std::string::npos) << signal;
 }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "tests/platform/temp_dir.h"
 #include "tests/windows/windows_test_support.h"
 
 namespace remediator::platform {
@@ -153,7 +154,7 @@ TEST(WindowsProcessRunnerTest, MissingProgramIsNotFound) {
 }
 
 TEST(WindowsProcessRunnerTest, RunsInTheWorkingDirectoryAndChecksIt) {
-  testing::WindowsTempDir dir;
+  testing::ScopedTempDir dir;
   WindowsProcessRunner runner;
   auto request = helper({"cwd"});
   request.workingDirectory = dir.path().string();

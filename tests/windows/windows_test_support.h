@@ -3,46 +3,18 @@
 #include <windows.h>
 
 #include <atomic>
-#include <filesystem>
-#include <stdexcept>
 #include <string>
 
 #include "platform/registry.h"
 
 namespace remediator::platform::testing {
 
-/// A unique name part for this process and call ("1234-7"), so parallel test processes never share a key, a
-/// folder or a service.
+/// A unique name part for this process and call ("1234-7"), so parallel test processes never share a key or a
+/// service.
 inline std::string uniqueSuffix() {
   static std::atomic<unsigned> counter{0};
   return std::to_string(::GetCurrentProcessId()) + "-" + std::to_string(counter.fetch_add(1));
 }
-
-/// A folder of the test's own under the temp directory, removed with its content when the object dies.
-class WindowsTempDir {
- public:
-  WindowsTempDir() {
-    path_ = std::filesystem::temp_directory_path() / ("remediator-windows-" + uniqueSuffix());
-    std::filesystem::create_directories(path_);
-  }
-  ~WindowsTempDir() {
-    std::error_code ignored;
-    // Read-only files would stop remove_all; the tests make some.
-    for (auto it = std::filesystem::recursive_directory_iterator(path_, ignored);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ignored)) {
-      ::SetFileAttributesW(it->path().c_str(), FILE_ATTRIBUTE_NORMAL);
-    }
-    std::filesystem::remove_all(path_, ignored);
-  }
-  WindowsTempDir(const WindowsTempDir&) = delete;
-  WindowsTempDir& operator=(const WindowsTempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::wstring& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// A registry key of the test's own under HKLM\SOFTWARE\RemediatorTests, deleted in both views when the object
 /// dies. The tests run in the build's private Wine prefix, so this is that prefix's registry.
