@@ -45,7 +45,8 @@ struct Action {
   std::string kind;          ///< stable short name, e.g. "set_registry_value", "uninstall_product"
   std::string description;   ///< one human sentence
   State parameters;          ///< what it acts on (never a secret)
-  bool disruptive = false;   ///< may only run inside the maintenance window
+  bool disruptive = false;   ///< may only run inside the maintenance window...
+  bool requested = false;    ///< ...unless an administrator or Windows Setup asked for it explicitly (upgrade prepare)
 };
 
 using Plan = std::vector<Action>;

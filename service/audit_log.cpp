@@ -13,9 +13,12 @@
 #include <string_view>
 #include <system_error>
 
-#include "service/time_format.h"
+#include "platform/time_format.h"
 
 namespace remediator::service {
+
+using platform::formatUtc;
+using platform::parseUtc;
 namespace {
 
 namespace fs = std::filesystem;

@@ -21,9 +21,12 @@
 #include "remediator_version.h"
 #include "service/audit_log.h"
 #include "service/runtime.h"
-#include "service/time_format.h"
+#include "platform/time_format.h"
 
 namespace remediator::service {
+
+using platform::formatUtc;
+using platform::parseUtc;
 
 using Poco::Util::Option;
 using Poco::Util::OptionSet;

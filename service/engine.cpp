@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include "platform/durable_file.h"
-#include "service/time_format.h"
+#include "platform/time_format.h"
 
 namespace remediator::service {
+
+using platform::formatUtc;
+using platform::parseUtc;
 
 using fixers::FindingStatus;
 using policies::Mode;
@@ -368,7 +371,9 @@ RunReport Engine::runPhases(fixers::Fixer& fixer, FixerSchedule& schedule, Mode 
   }
 
   // Disruptive steps wait for the maintenance window; catch up at its start.
-  const bool disruptive = std::any_of(plan.begin(), plan.end(), [](const auto& a) { return a.disruptive; });
+  // An explicit request (Windows Setup's hook before an upgrade) cannot wait for the window: the upgrade will not.
+  const bool disruptive =
+      std::any_of(plan.begin(), plan.end(), [](const auto& a) { return a.disruptive && !a.requested; });
   const auto& window = policy_->policy.service.maintenanceWindow;
   const auto now = platform_.time->now();
   if (disruptive && !inMaintenanceWindow(now, window, options_.utcOffset)) {

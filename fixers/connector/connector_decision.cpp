@@ -1,3 +1,4 @@
+#include "platform/time_format.h"
 #include "fixers/connector/connector_decision.h"
 
 #include <algorithm>
@@ -42,11 +43,11 @@ Decision reinstall(const Observation& o, const ConnectorJournal& j,
                    const std::string& why, bool staleInstalled) {
   if (o.installerUrl.empty() && !o.installerReady) {
     return waiting(why +
-                   ", but no installer URL is known: set [connector] installerUrl or [service] server.");
+                   ", but no installer URL is known: set [connector] installer_url or [service] server.");
   }
   if (staleInstalled && o.uninstallCommand.empty()) {
     return waiting(why + ", but " + connectorName(o) +
-                   " registers no uninstall command: set [connector] uninstallCommand.");
+                   " registers no uninstall command: set [connector] uninstall_command.");
   }
   const int attempts = countedAttempts(j, o.installPolicy);
   if (attempts >= settings.maxAttempts) {
@@ -63,7 +64,7 @@ Decision reinstall(const Observation& o, const ConnectorJournal& j,
     const auto next = *j.lastAttempt + retryGap(settings, attempts, backoffMax);
     if (o.now < next) {
       return waiting(why + "; attempt " + std::to_string(attempts + 1) + " of " +
-                     std::to_string(settings.maxAttempts) + " waits until " + formatJournalTime(next) +
+                     std::to_string(settings.maxAttempts) + " waits until " + platform::formatUtc(next) +
                      " (last: " + (j.lastError.empty() ? "unknown" : j.lastError) + ").");
     }
   }
@@ -129,11 +130,11 @@ Decision decideWithJournal(const Observation& o, const ConnectorJournal& j,
       }
       if (o.now >= j.since + settings.upgradeWait) {
         return reinstall(o, j, settings, backoffMax,
-                         "No OS upgrade came since " + formatJournalTime(j.since) + " (upgradeWait)", false);
+                         "No OS upgrade came since " + platform::formatUtc(j.since) + " (upgradeWait)", false);
       }
       return compliant("The Connector was removed for an OS upgrade (" + j.reason + ") on " +
-                       formatJournalTime(j.since) + "; it is reinstalled once " + j.os.describe() +
-                       " changes, or at " + formatJournalTime(j.since + settings.upgradeWait) +
+                       platform::formatUtc(j.since) + "; it is reinstalled once " + j.os.describe() +
+                       " changes, or at " + platform::formatUtc(j.since + settings.upgradeWait) +
                        " at the latest.");
 
     case GuardState::kReinstallRequested:

@@ -1,3 +1,4 @@
+#include "platform/time_format.h"
 #include "fixers/connector/connector_fixer.h"
 
 #include <algorithm>
@@ -173,9 +174,9 @@ State observedState(const Observation& o, const Decision& d, bool watchStaged) {
   s["os"] = o.os.describe();
   if (o.journal) {
     s["recorded_os"] = o.journal->os.describe();
-    s["since"] = formatJournalTime(o.journal->since);
+    s["since"] = platform::formatUtc(o.journal->since);
     s["attempts"] = std::to_string(countedAttempts(*o.journal, o.installPolicy));
-    if (o.journal->lastAttempt) s["last_attempt"] = formatJournalTime(*o.journal->lastAttempt);
+    if (o.journal->lastAttempt) s["last_attempt"] = platform::formatUtc(*o.journal->lastAttempt);
     if (!o.journal->lastError.empty()) s["last_error"] = o.journal->lastError;
   }
   s["pending_reboot"] = o.pendingReboot.empty() ? "no" : o.pendingReboot;
@@ -365,7 +366,7 @@ class StepRunner {
       const auto command = uninstallCommand(*machine->connector, settings_, ctx_.stateDir);
       if (command.empty()) {
         return failStep(next, ErrorCode::kNotFound,
-                        name + " registers no uninstall command: set [connector] uninstallCommand");
+                        name + " registers no uninstall command: set [connector] uninstall_command");
       }
       auto request = platform::parseCommandLine(command);
       if (!request) {
@@ -409,7 +410,7 @@ class StepRunner {
     if (!machine) return machine.error();
     if (url.empty()) {
       return fail(ErrorCode::kInvalidArgument,
-                  "no installer URL: set [connector] installerUrl or [service] server");
+                  "no installer URL: set [connector] installer_url or [service] server");
     }
     auto next = *current;
     next.state = GuardState::kDownloading;
@@ -476,7 +477,7 @@ class StepRunner {
                                  : file + " " + args;
     auto request = platform::parseCommandLine(line);
     // The message of a failed split would quote the arguments; the policy key is enough to find them.
-    if (!request) return fail(ErrorCode::kInvalidArgument, "[connector] installerArgs cannot be split");
+    if (!request) return fail(ErrorCode::kInvalidArgument, "[connector] installer_args cannot be split");
     request->timeout = settings_.installTimeout;
     return request;
   }
@@ -550,7 +551,7 @@ class StepRunner {
                           std::to_string(settings_.maxAttempts) + " failed: " + why;
     if (next.attempts < settings_.maxAttempts) {
       message += "; the next attempt waits until " +
-                 formatJournalTime(*next.lastAttempt +
+                 platform::formatUtc(*next.lastAttempt +
                                    retryGap(settings_, next.attempts, ctx_.policy.service.backoffMax));
     } else {
       message += "; the guard gives up until `remediator upgrade cancel` or a policy change";
@@ -607,6 +608,8 @@ class ConnectorFixer final : public Fixer {
     const auto& o = finding.observed;
     const auto& s = ctx.policy.connector;
     const auto connector = get(o, "connector");
+    // Steps an administrator or Windows Setup asked for run at once, whatever the maintenance window says.
+    const bool requested = !get(o, "request").empty() || get(o, "guard_state") == "prepare_requested";
     for (const auto& name : split(get(o, "next_steps"), ',')) {
       const auto kind = parseStepKind(name);
       if (!kind) continue;
@@ -626,6 +629,7 @@ class ConnectorFixer final : public Fixer {
                           {"command", get(o, "uninstall_command")},
                           {"then", get(o, "after_uninstall")}};
           a.disruptive = true;
+          a.requested = requested;
           break;
         case StepKind::kDownload:
           a.description =
@@ -636,8 +640,9 @@ class ConnectorFixer final : public Fixer {
         case StepKind::kInstall:
           a.description = "Run the Connector installer and verify the Connector is installed.";
           a.parameters = {{"timeout", minutes(s.installTimeout)},
-                          {"arguments", s.installerArgs.empty() ? "none" : "[connector] installerArgs"}};
+                          {"arguments", s.installerArgs.empty() ? "none" : "[connector] installer_args"}};
           a.disruptive = true;
+          a.requested = requested;
           break;
         case StepKind::kRecordInstalled:
           a.description = "Record " + connector + " as installed for " + get(o, "os") + ".";

@@ -1,3 +1,4 @@
+#include "platform/time_format.h"
 #include "fixers/connector/connector_journal.h"
 
 #include <Poco/Dynamic/Var.h>
@@ -81,7 +82,7 @@ class Reader {
   std::optional<SysTime> time(const std::string& key, bool required) {
     const auto value = text(key, required);
     if (value.empty()) return std::nullopt;
-    auto t = parseJournalTime(value);
+    auto t = platform::parseUtc(value);
     if (!t) problem(key, "expected a UTC time like 2026-11-25T16:15:30.123Z; got '" + value + "'");
     return t;
   }
@@ -147,7 +148,7 @@ Result<UpgradeRequest> writeRequest(platform::FileSystem& files, const std::file
   Poco::JSON::Object object(Poco::JSON_PRESERVE_KEY_ORDER);
   object.set("id", request.id);
   object.set("kind", std::string(requestKindName(kind)));
-  object.set("requested", formatJournalTime(now));
+  object.set("requested", platform::formatUtc(now));
   object.set("reason", reason);
   std::ostringstream out;
   object.stringify(out, 2);
@@ -196,32 +197,6 @@ std::filesystem::path requestPath(const std::filesystem::path& stateDir) {
   return guardDir(stateDir) / "request.json";
 }
 
-std::string formatJournalTime(SysTime t) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{ms - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
-  return buf;
-}
-
-std::optional<SysTime> parseJournalTime(const std::string& text) {
-  using namespace std::chrono;
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &s, &ms, &used) !=
-          7 ||
-      used != static_cast<int>(text.size())) {
-    return std::nullopt;
-  }
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
-  return SysTime{sys_days{ymd}.time_since_epoch() + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms}};
-}
 
 std::string journalToJson(const ConnectorJournal& journal) {
   Poco::JSON::Object os(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -233,13 +208,13 @@ std::string journalToJson(const ConnectorJournal& journal) {
   Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
   root.set("version", kJournalVersion);
   root.set("state", std::string(guardStateName(journal.state)));
-  root.set("since", formatJournalTime(journal.since));
+  root.set("since", platform::formatUtc(journal.since));
   root.set("reason", journal.reason);
   root.set("os", os);
   root.set("after_uninstall", std::string(guardStateName(journal.afterUninstall)));
   root.set("attempts", journal.attempts);
   root.set("attempts_policy", journal.attemptsPolicy);
-  root.set("last_attempt", journal.lastAttempt ? formatJournalTime(*journal.lastAttempt) : std::string());
+  root.set("last_attempt", journal.lastAttempt ? platform::formatUtc(*journal.lastAttempt) : std::string());
   root.set("last_error", journal.lastError);
   root.set("last_request", journal.lastRequestId);
   root.set("staged_signal", journal.stagedSignal);

@@ -140,9 +140,5 @@ Result<void> removeHooks(platform::FileSystem& files, const std::filesystem::pat
 std::string hookScript(const std::filesystem::path& exePath, const std::string& verb,
                        const std::string& hookName);
 
-/// UTC time as ISO 8601 with milliseconds, as the journal stores it.
-std::string formatJournalTime(SysTime t);
-/// Parses what formatJournalTime writes; nullopt when malformed.
-std::optional<SysTime> parseJournalTime(const std::string& text);
 
 }  // namespace remediator::fixers::connector

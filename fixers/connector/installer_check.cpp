@@ -41,7 +41,7 @@ platform::Result<InstallerKind> checkInstaller(const std::string& body, const st
   if (looksLikeHtml(body, contentType)) {
     return fail(ErrorCode::kInvalidData,
                 origin +
-                    ": the server answered with a web page, not an installer; point [connector] installerUrl "
+                    ": the server answered with a web page, not an installer; point [connector] installer_url "
                     "at the installer file itself");
   }
   InstallerKind kind;

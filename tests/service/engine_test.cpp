@@ -4,11 +4,14 @@
 
 #include <filesystem>
 
-#include "service/time_format.h"
+#include "platform/time_format.h"
 #include "test_fixer.h"
 
 namespace remediator::service {
 namespace {
+
+using platform::formatUtc;
+using platform::parseUtc;
 
 using namespace std::chrono_literals;
 using policies::Mode;
@@ -281,6 +284,17 @@ TEST_F(EngineTest, DisruptiveActionsWaitForTheMaintenanceWindowAndCatchUp) {
   time_.set(due);
   reports = e.runDue();
   ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].outcome, "fixed");
+  EXPECT_EQ(f.value, 0);
+}
+
+TEST_F(EngineTest, AnExplicitRequestDoesNotWaitForTheMaintenanceWindow) {
+  auto& f = add("connector", Mode::kEnforce);
+  f.value = 1;
+  f.disruptive = true;
+  f.requested = true;  // upgrade prepare from Windows Setup: the upgrade will not wait for the window
+  loaded_.policy.service.maintenanceWindow.push_back({120, 180});  // Monday 02:00-03:00 only
+  auto reports = engine().runAllOnce();
   EXPECT_EQ(reports[0].outcome, "fixed");
   EXPECT_EQ(f.value, 0);
 }

@@ -4,10 +4,13 @@
 
 #include <set>
 
-#include "service/time_format.h"
+#include "platform/time_format.h"
 
 namespace remediator::service {
 namespace {
+
+using platform::formatUtc;
+using platform::parseUtc;
 
 using namespace std::chrono_literals;
 

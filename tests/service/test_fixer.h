@@ -32,7 +32,7 @@ class TestFixer final : public fixers::Fixer {
   fixers::Plan plan(const fixers::Finding&, const fixers::FixerContext&) const override {
     if (unfixable) return {};
     return {fixers::Action{"set_value", "set the value to " + std::to_string(desired),
-                           {{"value", std::to_string(desired)}}, disruptive}};
+                           {{"value", std::to_string(desired)}}, disruptive, requested}};
   }
   fixers::ApplyOutcome apply(const fixers::Plan&, fixers::FixerContext& ctx) override {
     ++applies;
@@ -45,6 +45,7 @@ class TestFixer final : public fixers::Fixer {
   int value = 0;
   int desired = 0;
   bool disruptive = false;
+  bool requested = false;
   bool unfixable = false;
   bool throwOnDetect = false;
   bool detectError = false;

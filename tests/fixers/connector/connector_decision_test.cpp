@@ -133,7 +133,7 @@ TEST_F(DecideTest, NoUninstallCommandWaitsRatherThanInstallingOverTheOldConnecto
   auto d = decideNow();
   EXPECT_TRUE(d.drift);
   EXPECT_TRUE(d.steps.empty());
-  EXPECT_THAT(d.message, HasSubstr("uninstallCommand"));
+  EXPECT_THAT(d.message, HasSubstr("uninstall_command"));
 }
 
 TEST(InstallerCheckTest, AcceptsProgramsAndPackagesOnly) {

@@ -350,7 +350,7 @@ TEST_F(ConnectorFixerTest, WebPageInsteadOfInstallerIsRefused) {
   machine.os.setIdentity(kAfter);
   auto r = runOnce();
   EXPECT_FALSE(r.outcome->ok);
-  EXPECT_THAT(r.outcome->message, HasSubstr("installerUrl"));
+  EXPECT_THAT(r.outcome->message, HasSubstr("installer_url"));
   EXPECT_EQ(installerRuns(), 0);
 }
 
@@ -512,7 +512,7 @@ TEST_F(ConnectorFixerTest, NoInstallerUrlWaitsWithAClearMessage) {
   machine.os.setIdentity(kAfter);
   auto r = runOnce();
   EXPECT_TRUE(r.plan.empty());
-  EXPECT_THAT(r.finding.message, HasSubstr("installerUrl"));
+  EXPECT_THAT(r.finding.message, HasSubstr("installer_url"));
 }
 
 TEST_F(ConnectorFixerTest, InstallerArgumentsStayOutOfPlansAndNotes) {

@@ -1,3 +1,4 @@
+#include "platform/time_format.h"
 #include "fixers/connector/connector_journal.h"
 
 #include <gmock/gmock.h>
@@ -87,11 +88,11 @@ TEST_F(ConnectorJournalTest, JournalFromANewerBuildIsRefused) {
 
 TEST_F(ConnectorJournalTest, TimesRoundTripToTheMillisecond) {
   const auto t = SysTime{} + milliseconds(1764087330123);
-  EXPECT_EQ(formatJournalTime(t), "2025-11-25T16:15:30.123Z");
-  EXPECT_EQ(parseJournalTime("2025-11-25T16:15:30.123Z"), t);
-  EXPECT_FALSE(parseJournalTime("2025-11-25T16:15:30.123"));
-  EXPECT_FALSE(parseJournalTime("2025-02-30T00:00:00.000Z"));
-  EXPECT_FALSE(parseJournalTime("2025-11-25T16:15:30.123Z trailing"));
+  EXPECT_EQ(platform::formatUtc(t), "2025-11-25T16:15:30.123Z");
+  EXPECT_EQ(platform::parseUtc("2025-11-25T16:15:30.123Z"), t);
+  EXPECT_FALSE(platform::parseUtc("2025-11-25T16:15:30.123"));
+  EXPECT_FALSE(platform::parseUtc("2025-02-30T00:00:00.000Z"));
+  EXPECT_FALSE(platform::parseUtc("2025-11-25T16:15:30.123Z trailing"));
 }
 
 TEST_F(ConnectorJournalTest, RequestsAreWrittenForTheFixerAndANewerOneReplacesAnOlder) {
