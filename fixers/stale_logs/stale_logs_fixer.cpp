@@ -1,5 +1,7 @@
 #include "fixers/stale_logs/stale_logs_fixer.h"
 
+#include "platform/time_format.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -52,28 +54,8 @@ std::uint64_t number(const State& state, const std::string& key) {
   return value.empty() ? 0 : std::strtoull(value.c_str(), nullptr, 10);
 }
 
-std::string formatUtc(SysTime time) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(time);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{ms - day};
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
-  return buffer;
-}
-
-std::optional<SysTime> parseUtc(const std::string& value) {
-  using namespace std::chrono;
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-  if (std::sscanf(value.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) != 7) return std::nullopt;
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  return SysTime{sys_days{ymd}.time_since_epoch() + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms}};
-}
+using platform::formatUtc;
+using platform::parseUtc;
 
 // Lexical containment, ignoring ASCII case (Windows paths are case-insensitive; on POSIX this only errs towards
 // refusing).
