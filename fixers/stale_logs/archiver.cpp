@@ -1,8 +1,8 @@
 #include "fixers/stale_logs/archiver.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
+
+#include "platform/time_format.h"
 
 namespace remediator::fixers::stale_logs {
 namespace {
@@ -18,17 +18,10 @@ bool hasAffixes(const std::string& name, std::string_view suffix) {
 }  // namespace
 
 std::string archiveFileName(platform::SysTime time) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(time);
-  const auto day = floor<days>(ms);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{ms - day};
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "logs-%04d%02u%02uT%02d%02d%02d.%03dZ.zip", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
-  return buffer;
+  // The audit log's time format without '-' and ':', which Windows does not allow in file names.
+  std::string stamp = platform::formatUtc(time);
+  std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+  return std::string(kPrefix) + stamp + std::string(kSuffix);
 }
 
 PruneOutcome pruneArchives(platform::FileSystem& files, const std::filesystem::path& dir, int keep,

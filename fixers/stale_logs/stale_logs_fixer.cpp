@@ -1,9 +1,6 @@
 #include "fixers/stale_logs/stale_logs_fixer.h"
 
-#include "platform/time_format.h"
-
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -13,6 +10,7 @@
 #include "fixers/stale_logs/logs_state.h"
 #include "fixers/stale_logs/tree_walk.h"
 #include "platform/ascii.h"
+#include "platform/time_format.h"
 
 namespace remediator::fixers {
 namespace {
