@@ -41,16 +41,27 @@ struct Scratch {
   fs::path root;
 };
 
-void buildTree(const fs::path& root, int dirs, int filesPerDir) {
-  const std::string content(kFileSize, 'x');
-  for (int d = 0; d < dirs; ++d) {
-    const fs::path dir = root / ("dir" + std::to_string(d));
-    fs::create_directories(dir);
-    for (int f = 0; f < filesPerDir; ++f) {
-      std::ofstream(dir / ("ClientLog" + std::to_string(f) + ".log"), std::ios::binary) << content;
+/// The tree a benchmark clears: state.range(0) folders of state.range(1) small files each.
+struct TreeShape {
+  explicit TreeShape(const benchmark::State& state)
+      : dirs(static_cast<int>(state.range(0))), perDir(static_cast<int>(state.range(1))),
+        files(static_cast<std::uint64_t>(dirs) * static_cast<std::uint64_t>(perDir)) {}
+
+  void build(const fs::path& root) const {
+    const std::string content(kFileSize, 'x');
+    for (int d = 0; d < dirs; ++d) {
+      const fs::path dir = root / ("dir" + std::to_string(d));
+      fs::create_directories(dir);
+      for (int f = 0; f < perDir; ++f) {
+        std::ofstream(dir / ("ClientLog" + std::to_string(f) + ".log"), std::ios::binary) << content;
+      }
     }
   }
-}
+
+  int dirs;
+  int perDir;
+  std::uint64_t files;
+};
 
 /// Runs the fixer's apply (archive = `archive`) on `folder` and returns the seconds it took.
 Result<double> clearWithFixer(const fs::path& folder, const fs::path& stateDir, const std::string& archive,
@@ -94,9 +105,8 @@ Result<double> clearWithRm(const fs::path& folder) {
 }
 
 void BM_ClearVersusRmRf(benchmark::State& state) {
-  const int dirs = static_cast<int>(state.range(0));
-  const int perDir = static_cast<int>(state.range(1));
-  const std::uint64_t files = static_cast<std::uint64_t>(dirs) * perDir;
+  const TreeShape tree(state);
+  const std::uint64_t files = tree.files;
   Scratch scratch;
   double oursTotal = 0;
   double rmTotal = 0;
@@ -107,8 +117,8 @@ void BM_ClearVersusRmRf(benchmark::State& state) {
     // Alternate who goes first, in building and in deleting, so neither always meets a warmer cache; then put
     // both trees on disk so neither deletion pays for the other's writeback.
     const bool oursFirst = round++ % 2 == 0;
-    buildTree(oursFirst ? ours : theirs, dirs, perDir);
-    buildTree(oursFirst ? theirs : ours, dirs, perDir);
+    tree.build(oursFirst ? ours : theirs);
+    tree.build(oursFirst ? theirs : ours);
     ::sync();
     Result<double> rmSeconds = 0.0;
     if (!oursFirst) rmSeconds = clearWithRm(theirs);
@@ -131,9 +141,8 @@ void BM_ClearVersusRmRf(benchmark::State& state) {
 }
 
 void BM_ArchiveThenClear(benchmark::State& state) {
-  const int dirs = static_cast<int>(state.range(0));
-  const int perDir = static_cast<int>(state.range(1));
-  const std::uint64_t files = static_cast<std::uint64_t>(dirs) * perDir;
+  const TreeShape tree(state);
+  const std::uint64_t files = tree.files;
   Scratch scratch;
   double total = 0;
   std::uintmax_t zipBytes = 0;
@@ -142,7 +151,7 @@ void BM_ArchiveThenClear(benchmark::State& state) {
   for (auto _ : state) {
     const fs::path logs = scratch.root / "Logs";
     const fs::path stateDir = scratch.root / ("state" + std::to_string(rounds));
-    buildTree(logs, dirs, perDir);
+    tree.build(logs);
     ::sync();
     const Result<double> seconds = clearWithFixer(logs, stateDir, "zip", files);
     if (!seconds) {

@@ -5,11 +5,11 @@
 
 #include <fstream>
 #include <iterator>
-#include <random>
 #include <set>
 
 #include "fixers/stale_logs/stale_logs_fixer.h"
 #include "platform/posix/posix_file_system.h"
+#include "tests/platform/temp_dir.h"
 
 namespace remediator::fixers {
 namespace {
@@ -29,8 +29,6 @@ void writeText(const fs::path& path, const std::string& text) {
 class StaleLogsPosixTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("stale_logs_test-" + std::to_string(std::random_device{}()));
-    fs::create_directories(root_);
     logs_ = root_ / "Logs";
     outside_ = root_ / "outside";
     writeText(outside_ / "secret.txt", "must survive");
@@ -42,11 +40,6 @@ class StaleLogsPosixTest : public ::testing::Test {
     platform_.time = &time_;
     platform_.files = &files_;  // no installed-programs list: the Connector counts as absent
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(root_, ignored);
-  }
-
   ApplyOutcome runOnce() {
     auto fixer = makeStaleLogsFixer();
     FixerContext ctx{platform_, policy_, root_ / "state", time_.now() + std::chrono::minutes(1), {}};
@@ -63,7 +56,7 @@ class StaleLogsPosixTest : public ::testing::Test {
     EXPECT_TRUE(fs::is_empty(logs_));
   }
 
-  fs::path root_;
+  platform::testing::ScopedTempDir root_;
   fs::path logs_;
   fs::path outside_;
   platform::RealTimeSource time_;
