@@ -15,7 +15,7 @@
 #include "platform/platform.h"
 #include "service/oplog.h"
 #include "service/runtime.h"
-#include "service/time_format.h"
+#include "platform/time_format.h"
 
 namespace remediator::service {
 
