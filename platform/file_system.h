@@ -90,4 +90,10 @@ std::string expandEnvironment(const std::string& text, const EnvironmentLookup& 
 /// absent. The lookup expandEnvironment(text) uses.
 std::optional<std::string> processEnvironment(const std::string& name);
 
+/// Sets the process environment variable `name` to `value`, or removes it when `value` is nullopt, so that
+/// processEnvironment and child processes see the change (setenv on POSIX, _wputenv_s on Windows, where an empty
+/// value removes the variable too). Not safe while other threads read the environment: for start-up code and
+/// tests.
+Result<void> setProcessEnvironment(const std::string& name, const std::optional<std::string>& value);
+
 }  // namespace remediator::platform

@@ -1,6 +1,8 @@
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <system_error>
 
 #include "platform/ascii.h"
 #include "platform/file_system.h"
@@ -18,6 +20,18 @@ std::optional<std::string> processEnvironment(const std::string& name) {
     if (equalsIgnoreCase(pair.substr(0, equals), name)) return std::string(pair.substr(equals + 1));
   }
   return std::nullopt;
+}
+
+Result<void> setProcessEnvironment(const std::string& name, const std::optional<std::string>& value) {
+  if (name.empty() || name.find('=') != std::string::npos) {
+    return fail(ErrorCode::kInvalidArgument, "environment variable name '" + name + "' is empty or contains '='");
+  }
+  const int rc = value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
+  if (rc != 0) {
+    return fail(ErrorCode::kFailed, "cannot set environment variable " + name + ": " +
+                                        std::generic_category().message(errno));
+  }
+  return {};
 }
 
 }  // namespace remediator::platform

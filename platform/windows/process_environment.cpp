@@ -1,5 +1,7 @@
 #include <windows.h>
 
+#include <cstdlib>
+
 #include "platform/file_system.h"
 #include "platform/windows/win32_text.h"
 
@@ -21,6 +23,22 @@ std::optional<std::string> processEnvironment(const std::string& name) {
     if (length < value.size()) return toUtf8(std::wstring_view(value.data(), length));
     value.resize(length);  // too small: `length` is the size needed, terminator included
   }
+}
+
+Result<void> setProcessEnvironment(const std::string& name, const std::optional<std::string>& value) {
+  if (name.empty() || name.find('=') != std::string::npos) {
+    return fail(ErrorCode::kInvalidArgument, "environment variable name '" + name + "' is empty or contains '='");
+  }
+  auto wideName = toWide(name);
+  if (!wideName) return fail(ErrorCode::kInvalidArgument, "environment variable name: " + wideName.error().message);
+  auto wideValue = toWide(value.value_or(std::string()));
+  if (!wideValue) return fail(ErrorCode::kInvalidArgument, "value of " + name + ": " + wideValue.error().message);
+  // _wputenv_s updates the C runtime's copy (getenv) and the process's own (GetEnvironmentVariableW, children);
+  // an empty value removes the variable.
+  if (::_wputenv_s(wideName->c_str(), wideValue->c_str()) != 0) {
+    return fail(ErrorCode::kFailed, "cannot set environment variable " + name);
+  }
+  return {};
 }
 
 }  // namespace remediator::platform

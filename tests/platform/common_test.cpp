@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <array>
 #include <optional>
@@ -13,6 +12,7 @@
 #include "platform/registry.h"
 #include "platform/secret_store.h"
 #include "platform/service_manager.h"
+#include "tests/platform/scoped_environment.h"
 
 namespace remediator::platform {
 namespace {
@@ -186,20 +186,8 @@ TEST(ExpandEnvironmentTest, ClosingPercentOfAnUnknownNameMayOpenTheNext) {
   EXPECT_EQ(expandEnvironment("50% of %A%", fakeEnvironment()), "50% of a");
 }
 
-/// Sets a variable of the test process for the test's duration.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) { ::setenv(name, value, 1); }
-  ~ScopedEnv() { ::unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-};
-
 TEST(ExpandEnvironmentTest, ProcessEnvironmentIsLookedUpWithoutCase) {
-  ScopedEnv env("Remediator_Test_Data", "/srv/data");
+  testing::ScopedEnvironment env("Remediator_Test_Data", "/srv/data");
   EXPECT_EQ(expandEnvironment("%REMEDIATOR_TEST_DATA%/logs"), "/srv/data/logs");
   EXPECT_EQ(expandEnvironment("%remediator_test_data%/logs"), "/srv/data/logs");
   EXPECT_EQ(processEnvironment("remediator_TEST_data"), std::optional<std::string>("/srv/data"));

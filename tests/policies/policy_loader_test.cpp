@@ -1,11 +1,11 @@
 #include "policies/policy_loader.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <initializer_list>
 
 #include "policies/policy_schema.h"
+#include "tests/platform/scoped_environment.h"
 #include "tests/platform/temp_dir.h"
 #include "tests/policies/policy_test_support.h"
 
@@ -30,6 +30,8 @@ Policy loadIni(const std::string& text) {
 }
 
 TEST(PolicyLoaderTest, MinimalPolicyGetsEveryDefault) {
+  // The default stale-logs folder names %ProgramData%, which loading expands where it is set (on Windows).
+  platform::testing::ScopedEnvironment noProgramData("ProgramData", std::nullopt);
   auto loaded = parsePolicy(kServiceIni, PolicyFormat::kIni, "policy.ini");
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   Policy expected;
@@ -352,14 +354,15 @@ TEST(PolicyLoaderTest, XmlKeepsInnerSpacesAndDecodesEntities) {
 }
 
 TEST(PolicyLoaderTest, PathsExpandEnvironmentVariables) {
-  ::setenv("REMEDIATOR_POLICY_TEST_ROOT", "/srv/remediator-test", 1);
-  ::setenv("ProgramData", "C:\\ProgramData", 1);
-  Policy policy = loadIni(kServiceIni +
-                          "state_dir = %REMEDIATOR_POLICY_TEST_ROOT%\\state\n"
-                          "audit_log = %REMEDIATOR_POLICY_NOT_SET_ANYWHERE%\\audit.jsonl\n"
-                          "source = http://srv/%REMEDIATOR_POLICY_TEST_ROOT%/p.ini\n");
-  ::unsetenv("REMEDIATOR_POLICY_TEST_ROOT");
-  ::unsetenv("ProgramData");
+  Policy policy;
+  {
+    platform::testing::ScopedEnvironment root("REMEDIATOR_POLICY_TEST_ROOT", "/srv/remediator-test");
+    platform::testing::ScopedEnvironment programData("ProgramData", "C:\\ProgramData");
+    policy = loadIni(kServiceIni +
+                     "state_dir = %REMEDIATOR_POLICY_TEST_ROOT%\\state\n"
+                     "audit_log = %REMEDIATOR_POLICY_NOT_SET_ANYWHERE%\\audit.jsonl\n"
+                     "source = http://srv/%REMEDIATOR_POLICY_TEST_ROOT%/p.ini\n");
+  }
   EXPECT_EQ(policy.service.stateDir, "/srv/remediator-test\\state");
   EXPECT_EQ(policy.service.auditLog,
             "%REMEDIATOR_POLICY_NOT_SET_ANYWHERE%\\audit.jsonl");                      // unknown: left alone
