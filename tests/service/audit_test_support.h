@@ -99,6 +99,14 @@ inline std::vector<AuditRecord> writeLog(const AuditLogOptions& options, const p
   return log ? appendRecords(*log, count) : std::vector<AuditRecord>{};
 }
 
+/// Whether one of the verification's notes contains `part`.
+inline bool hasNote(const AuditVerification& v, const std::string& part) {
+  for (const auto& note : v.notes) {
+    if (note.find(part) != std::string::npos) return true;
+  }
+  return false;
+}
+
 inline std::string joined(const std::vector<std::string>& texts) {
   std::string out;
   for (const auto& text : texts) out += text + "\n";

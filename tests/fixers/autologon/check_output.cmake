@@ -6,7 +6,9 @@ string(REGEX REPLACE ".*kPassword = \"([^\"]+)\".*" "\\1" password "${line}")
 if(password STREQUAL "" OR password STREQUAL "${line}")
   message(FATAL_ERROR "could not find kPassword in ${PASSWORD_SOURCE}")
 endif()
-execute_process(COMMAND "${TEST_EXE}" --gtest_color=no OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+string(REPLACE "|" ";" emulator "${TEST_EMULATOR}")  # empty in a native build
+execute_process(COMMAND ${emulator} "${TEST_EXE}" --gtest_color=no OUTPUT_VARIABLE out ERROR_VARIABLE err
+                RESULT_VARIABLE rc)
 string(FIND "${out}${err}" "${password}" at)
 if(NOT at EQUAL -1)
   message(FATAL_ERROR "the autologon test output contains the password")

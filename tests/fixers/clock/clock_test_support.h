@@ -71,11 +71,11 @@ class UdpResponder {
   int requests() const { return requests_.load(); }
 
  private:
-  void loop();
+  struct Impl;  // the Asio socket, kept out of this header
+  void receive();
   Respond respond_;
-  int fd_ = -1;
+  std::unique_ptr<Impl> impl_;
   int port_ = 0;
-  std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
   std::thread thread_;
 };
@@ -87,6 +87,8 @@ std::vector<std::uint8_t> bytes(const NtpPacket& packet);
 
 /// A UDP port on 127.0.0.1 that was free a moment ago.
 int freeUdpPort();
+
+// The rest needs fork, signals and chronyd: chrony_server.cpp, POSIX builds only.
 
 /// Where chronyd is installed, empty when it is not.
 std::filesystem::path chronydPath();

@@ -35,8 +35,14 @@ class SteppingTime final : public platform::TimeSource {
   mutable SysTime now_ = SysTime{} + std::chrono::hours(24 * 365 * 56);
 };
 
-constexpr const char* kLogs = "/ProgramData/Microsoft/Windows Server/Logs";
-constexpr const char* kState = "/state";
+/// `path` made absolute on this OS (prefixed with the drive on Windows, with its separators), as the fixer
+/// writes paths back, so the same test paths work in the native and the Windows build.
+std::string at(const std::string& path) {
+  return std::filesystem::path(std::filesystem::current_path().root_name().string() + path).make_preferred().string();
+}
+
+const std::string kLogs = at("/ProgramData/Microsoft/Windows Server/Logs");
+const std::string kState = at("/state");
 
 platform::InstalledProduct connector(const std::string& version) {
   platform::InstalledProduct p;
@@ -98,7 +104,7 @@ TEST_F(StaleLogsFixerTest, AbsentFolderIsCompliant) {
 TEST_F(StaleLogsFixerTest, AuditPlanReportsCountsAndBytesAndChangesNothing) {
   addLog("Client.log", std::string(100, 'a'));
   addLog("Deploy/ClientDeploy.log", std::string(250, 'b'));
-  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/shortcut", "/elsewhere").ok());
+  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/shortcut", at("/elsewhere")).ok());
 
   auto ctx = context();
   const Finding finding = fixer->detect(ctx);
@@ -113,7 +119,7 @@ TEST_F(StaleLogsFixerTest, AuditPlanReportsCountsAndBytesAndChangesNothing) {
   EXPECT_EQ(plan[0].kind, "archive_logs");
   EXPECT_EQ(plan[0].parameters.at("files"), "2");  // the link is not archived
   EXPECT_EQ(plan[0].parameters.at("bytes"), "350");
-  EXPECT_EQ(plan[0].parameters.at("archive_dir"), "/state/archive");
+  EXPECT_EQ(plan[0].parameters.at("archive_dir"), (std::filesystem::path(kState) / "archive").string());
   EXPECT_EQ(plan[1].kind, "delete_logs");
   EXPECT_EQ(plan[1].parameters.at("files"), "3");
   EXPECT_EQ(plan[1].parameters.at("bytes"), "350");
@@ -127,24 +133,24 @@ TEST_F(StaleLogsFixerTest, AuditPlanReportsCountsAndBytesAndChangesNothing) {
 
 TEST_F(StaleLogsFixerTest, PlantedLinkIsRemovedAsALinkAndItsTargetSurvives) {
   policy.staleLogs.archive = "none";
-  ASSERT_TRUE(mp.files.addFile("/Windows/System32/config/SAM", "precious").ok());
-  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/evil", "/Windows/System32/config").ok());
+  ASSERT_TRUE(mp.files.addFile(at("/Windows/System32/config/SAM"), "precious").ok());
+  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/evil", at("/Windows/System32/config")).ok());
   addLog("sub/Client.log");
 
   const ApplyOutcome outcome = runOnce();
   EXPECT_TRUE(outcome.ok) << outcome.message;
   EXPECT_FALSE(exists("evil"));
   EXPECT_FALSE(exists("sub"));
-  EXPECT_TRUE(mp.files.exists("/Windows/System32/config/SAM"));
-  EXPECT_EQ(mp.files.readFile("/Windows/System32/config/SAM").valueOr(""), "precious");
+  EXPECT_TRUE(mp.files.exists(at("/Windows/System32/config/SAM")));
+  EXPECT_EQ(mp.files.readFile(at("/Windows/System32/config/SAM")).valueOr(""), "precious");
   EXPECT_EQ(outcome.details.at("links_removed"), "1");
   EXPECT_TRUE(mp.files.exists(kLogs)) << "the root stays unless remove_root is set";
 }
 
 TEST_F(StaleLogsFixerTest, LinksAreNeverArchivedThrough) {
-  ASSERT_TRUE(mp.files.addFile("/secret/data.txt", "outside").ok());
-  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/to-secret", "/secret").ok());
-  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/to-file", "/secret/data.txt").ok());
+  ASSERT_TRUE(mp.files.addFile(at("/secret/data.txt"), "outside").ok());
+  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/to-secret", at("/secret")).ok());
+  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/to-file", at("/secret/data.txt")).ok());
   addLog("Client.log", "inside");
 
   const ApplyOutcome outcome = runOnce();
@@ -153,7 +159,7 @@ TEST_F(StaleLogsFixerTest, LinksAreNeverArchivedThrough) {
   EXPECT_EQ(archiver->bytes, 6u);
   EXPECT_FALSE(exists("to-secret"));
   EXPECT_FALSE(exists("to-file"));
-  EXPECT_EQ(mp.files.readFile("/secret/data.txt").valueOr(""), "outside");
+  EXPECT_EQ(mp.files.readFile(at("/secret/data.txt")).valueOr(""), "outside");
 }
 
 TEST_F(StaleLogsFixerTest, LockedFileIsSkippedReportedAndRetriedNextRun) {
@@ -291,7 +297,7 @@ TEST_F(StaleLogsFixerTest, ArchiveNoneDeletesWithoutArchiving) {
   EXPECT_EQ(archiver->opened, 0);
   EXPECT_EQ(outcome.details.count("archive"), 0u);
   EXPECT_FALSE(exists("a.log"));
-  EXPECT_FALSE(mp.files.exists("/state/archive"));
+  EXPECT_FALSE(mp.files.exists(kState + "/archive"));
 }
 
 TEST_F(StaleLogsFixerTest, ArchiveZipArchivesEveryFileBeforeDeleting) {
@@ -306,7 +312,7 @@ TEST_F(StaleLogsFixerTest, ArchiveZipArchivesEveryFileBeforeDeleting) {
   EXPECT_EQ(archiver->bytes, 6u);
   EXPECT_EQ(outcome.details.at("archived_files"), "2");
   EXPECT_EQ(outcome.details.at("archive"), archiver->finished[0].string());
-  EXPECT_EQ(archiver->finished[0].parent_path(), std::filesystem::path("/state/archive"));
+  EXPECT_EQ(archiver->finished[0].parent_path(), std::filesystem::path(kState) / "archive");
   EXPECT_TRUE(mp.files.exists(archiver->finished[0]));
   EXPECT_FALSE(exists("a.log"));
   EXPECT_FALSE(exists("Deploy"));
@@ -316,7 +322,7 @@ TEST_F(StaleLogsFixerTest, ArchiveZipArchivesEveryFileBeforeDeleting) {
 TEST_F(StaleLogsFixerTest, FailedArchiveDeletesNothing) {
   archiver->failFinish = true;
   addLog("a.log");
-  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/link", "/x").ok());
+  ASSERT_TRUE(mp.files.addLink(std::string(kLogs) + "/link", at("/x")).ok());
   const ApplyOutcome outcome = runOnce();
   EXPECT_FALSE(outcome.ok);
   EXPECT_NE(outcome.message.find("nothing deleted"), std::string::npos) << outcome.message;
@@ -429,7 +435,7 @@ TEST_F(StaleLogsFixerTest, RootIsRemovedOnlyWhenToldTo) {
   const ApplyOutcome outcome = runOnce();
   EXPECT_TRUE(outcome.ok) << outcome.message;
   EXPECT_FALSE(mp.files.exists(kLogs));
-  EXPECT_TRUE(mp.files.exists("/ProgramData/Microsoft/Windows Server"));
+  EXPECT_TRUE(mp.files.exists(at("/ProgramData/Microsoft/Windows Server")));
 }
 
 TEST_F(StaleLogsFixerTest, RetentionRemovesOnlyOldFilesWhileTheConnectorIsInstalled) {
@@ -454,8 +460,8 @@ TEST_F(StaleLogsFixerTest, RetentionRemovesOnlyOldFilesWhileTheConnectorIsInstal
 }
 
 TEST_F(StaleLogsFixerTest, RootThatIsALinkIsRefused) {
-  ASSERT_TRUE(mp.files.addFile("/Windows/win.ini", "x").ok());
-  ASSERT_TRUE(mp.files.addLink(kLogs, "/Windows").ok());
+  ASSERT_TRUE(mp.files.addFile(at("/Windows/win.ini"), "x").ok());
+  ASSERT_TRUE(mp.files.addLink(kLogs, at("/Windows")).ok());
   const Finding finding = detect();
   EXPECT_EQ(finding.status, FindingStatus::kError);
   EXPECT_NE(finding.message.find("link"), std::string::npos) << finding.message;
@@ -465,7 +471,7 @@ TEST_F(StaleLogsFixerTest, RootThatIsALinkIsRefused) {
   auto ctx = context();
   const ApplyOutcome outcome = fixer->apply({erase}, ctx);
   EXPECT_FALSE(outcome.ok);
-  EXPECT_TRUE(mp.files.exists("/Windows/win.ini"));
+  EXPECT_TRUE(mp.files.exists(at("/Windows/win.ini")));
 }
 
 TEST_F(StaleLogsFixerTest, UnresolvedFolderIsAnErrorNamingTheKey) {
@@ -484,11 +490,11 @@ TEST_F(StaleLogsFixerTest, UnknownArchiveValueIsAnErrorNamingTheKey) {
 }
 
 TEST_F(StaleLogsFixerTest, FolderHoldingTheStateFolderIsRefused) {
-  policy.staleLogs.folder = "/";
+  policy.staleLogs.folder = at("/");
   EXPECT_EQ(detect().status, FindingStatus::kError);
-  policy.staleLogs.folder = "/state/..";
+  policy.staleLogs.folder = at("/state/..");
   EXPECT_EQ(detect().status, FindingStatus::kError);
-  policy.staleLogs.folder = "/STATE";  // case-insensitively the state folder, as on Windows
+  policy.staleLogs.folder = at("/STATE");  // case-insensitively the state folder, as on Windows
   const Finding finding = detect();
   EXPECT_EQ(finding.status, FindingStatus::kError);
   EXPECT_NE(finding.message.find("state folder"), std::string::npos) << finding.message;
@@ -519,7 +525,7 @@ TEST_F(StaleLogsFixerTest, ArchivesBeyondTheKeepCountArePruned) {
     ASSERT_TRUE(runOnce().ok);
   }
   ASSERT_EQ(archiver->finished.size(), 4u);
-  auto left = mp.files.list("/state/archive");
+  auto left = mp.files.list(kState + "/archive");
   ASSERT_TRUE(left.ok());
   std::vector<std::string> names;
   for (const auto& e : *left) names.push_back(e.name);
