@@ -87,6 +87,12 @@ void initOperationalLog(LogLevel level, const std::filesystem::path& dir, bool c
   }
 }
 
+void closeOperationalLog() {
+  auto core = logging::core::get();
+  core->flush();
+  core->remove_all_sinks();
+}
+
 void setLogLevel(LogLevel level) {
   gLevel = static_cast<int>(level);
   logging::core::get()->set_filter(severity >= level);

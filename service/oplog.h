@@ -14,6 +14,9 @@ LogLevel parseLogLevel(const std::string& name);
 /// Sets up the operational log: to the console when `console`, and to a rotating file
 /// <dir>/remediator.log (1 MiB per file, 5 files) when `dir` is not empty. Calling it again replaces the sinks.
 void initOperationalLog(LogLevel level, const std::filesystem::path& dir, bool console);
+/// Flushes and removes the sinks, closing the log file, so that the state folder is no longer held open
+/// (Windows cannot remove or rename a file that is open). initOperationalLog sets them up again.
+void closeOperationalLog();
 /// Changes the level (a policy refresh may change it).
 void setLogLevel(LogLevel level);
 /// Writes one line. Never pass a secret.

@@ -87,7 +87,8 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   return rt;
 }
 
-Runtime::~Runtime() = default;
+// The operational log was opened in the state folder by start(); it goes with the runtime.
+Runtime::~Runtime() { closeOperationalLog(); }
 
 void Runtime::auditService(const std::string& event, const std::string& outcome, const std::string& message) {
   AuditEntry entry;
