@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the native build, its tests and benchmarks need. Safe to run again: it only
-# installs what is missing.
+# Installs the Debian packages the native and Windows builds, their tests and benchmarks need. Safe to run
+# again: it only installs what is missing.
 set -euo pipefail
 
 packages=(
@@ -9,6 +9,9 @@ packages=(
   libboost-date-time-dev
   libpoco-dev googletest libgtest-dev libbenchmark-dev
   chrony faketime
+  # The Windows build: mingw-w64, Wine to run its tests, MSI tools, and what building Debian's Poco and Boost
+  # source packages for mingw needs (dpkg-source, Boost's b2).
+  g++-mingw-w64-x86-64-posix wine wine64 msitools wixl dpkg-dev libboost1.74-tools-dev
 )
 
 missing=()
