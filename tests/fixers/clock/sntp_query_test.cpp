@@ -37,9 +37,11 @@ TEST_F(SntpQueryTest, MeasuresTheResponderSkew) {
   });
   auto sample = ask(responder);
   ASSERT_TRUE(sample.ok()) << sample.error().message;
-  EXPECT_LE(std::chrono::abs(sample->offset - seconds(90)), milliseconds(50));
+  // The offset's error is at most half the round trip (RFC 5905); on a loaded machine (sanitizers, 2 cores) the
+  // round trip itself can take tens of milliseconds, so the bound follows the measured delay.
   EXPECT_GE(sample->delay, Nanos{0});
-  EXPECT_LT(sample->delay, milliseconds(50));
+  EXPECT_LT(sample->delay, milliseconds(500));
+  EXPECT_LE(std::chrono::abs(sample->offset - seconds(90)), sample->delay / 2 + milliseconds(1));
   EXPECT_EQ(sample->stratum, 2);
 }
 
