@@ -4,7 +4,7 @@
 
 #include <windows.h>
 
-#include <algorithm>
+#include <atomic>
 
 #include "platform/windows/win32_error.h"
 #include "platform/windows/win32_handle.h"
@@ -23,39 +23,26 @@ constexpr DWORD kLockOffsetHigh = 0x40000000;
 HANDLE asHandle(std::intptr_t handle) { return reinterpret_cast<HANDLE>(handle); }
 std::intptr_t fromHandle(HANDLE handle) { return reinterpret_cast<std::intptr_t>(handle); }
 
-/// Writes all of `data` at the current position, or at `offset` when given; returns the bytes written and
-/// the Win32 error (0 when all went in).
-std::pair<std::size_t, DWORD> writeAll(HANDLE file, const char* data, std::size_t size,
-                                       const std::uint64_t* offset = nullptr) {
-  std::size_t done = 0;
-  while (done < size) {
-    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(size - done, 1u << 30));
-    DWORD written = 0;
-    OVERLAPPED at{};
-    if (offset != nullptr) {
-      const std::uint64_t position = *offset + done;
-      at.Offset = static_cast<DWORD>(position & 0xFFFFFFFF);
-      at.OffsetHigh = static_cast<DWORD>(position >> 32);
-    }
-    if (!::WriteFile(file, data + done, chunk, &written, offset != nullptr ? &at : nullptr)) {
-      return {done, ::GetLastError()};
-    }
-    done += written;
-  }
-  return {done, 0};
-}
-
-Result<std::uint64_t> sizeOf(HANDLE file, const fs::path& path) {
+/// Opens `path` with `access`, creating it when absent, and reads its size.
+struct OpenedFile {
+  HANDLE handle;
+  std::uint64_t size;
+};
+Result<OpenedFile> openAlways(const fs::path& path, DWORD access) {
+  UniqueHandle file(::CreateFileW(win32Path(path).c_str(), access, kShareAll, nullptr, OPEN_ALWAYS,
+                                  FILE_ATTRIBUTE_NORMAL, nullptr));
+  if (!file) return lastWin32Failure("open", displayPath(path));
   LARGE_INTEGER size{};
-  if (!::GetFileSizeEx(file, &size)) return lastWin32Failure("read the size of", displayPath(path));
-  return static_cast<std::uint64_t>(size.QuadPart);
+  if (!::GetFileSizeEx(file.get(), &size)) return lastWin32Failure("read the size of", displayPath(path));
+  return OpenedFile{file.release(), static_cast<std::uint64_t>(size.QuadPart)};
 }
 
-Result<HANDLE> openAlways(const fs::path& path, DWORD access) {
-  HANDLE file = ::CreateFileW(win32Path(path).c_str(), access, kShareAll, nullptr, OPEN_ALWAYS,
-                              FILE_ATTRIBUTE_NORMAL, nullptr);
-  if (file == INVALID_HANDLE_VALUE) return lastWin32Failure("open", displayPath(path));
-  return file;
+/// A temp file name beside `path` that no other writer (thread or process) uses at the same time.
+fs::path tempPathFor(const fs::path& path) {
+  static std::atomic<unsigned> counter{0};
+  fs::path temp = path;
+  temp += L".tmp." + std::to_wstring(::GetCurrentProcessId()) + L"." + std::to_wstring(counter.fetch_add(1));
+  return temp;
 }
 
 }  // namespace
@@ -66,18 +53,16 @@ Result<std::unique_ptr<AppendOnlyFile>> AppendOnlyFile::open(const fs::path& pat
   // FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end, whoever else appends.
   auto file = openAlways(path, FILE_APPEND_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE);
   if (!file) return file.error();
-  UniqueHandle owner(*file);
-  auto size = sizeOf(*file, path);
-  if (!size) return size.error();
-  return std::unique_ptr<AppendOnlyFile>(new AppendOnlyFile(fromHandle(owner.release()), *size, path));
+  return std::unique_ptr<AppendOnlyFile>(new AppendOnlyFile(fromHandle(file->handle), file->size, path));
 }
 
 AppendOnlyFile::~AppendOnlyFile() { ::CloseHandle(asHandle(handle_)); }
 
 Result<void> AppendOnlyFile::append(const std::string& data, bool sync) {
-  auto [written, err] = writeAll(asHandle(handle_), data.data(), data.size());
+  std::size_t written = 0;
+  auto appended = writeToFile(asHandle(handle_), data, path_, &written);
   size_ += written;
-  if (err != 0) return win32Failure("append to", displayPath(path_), err);
+  if (!appended) return appended;
   if (sync && !::FlushFileBuffers(asHandle(handle_))) return lastWin32Failure("flush", displayPath(path_));
   return {};
 }
@@ -87,10 +72,7 @@ Result<void> AppendOnlyFile::append(const std::string& data, bool sync) {
 Result<std::unique_ptr<RewritableFile>> RewritableFile::open(const fs::path& path) {
   auto file = openAlways(path, GENERIC_READ | GENERIC_WRITE);
   if (!file) return file.error();
-  UniqueHandle owner(*file);
-  auto size = sizeOf(*file, path);
-  if (!size) return size.error();
-  return std::unique_ptr<RewritableFile>(new RewritableFile(fromHandle(owner.release()), *size, path));
+  return std::unique_ptr<RewritableFile>(new RewritableFile(fromHandle(file->handle), file->size, path));
 }
 
 RewritableFile::~RewritableFile() { ::CloseHandle(asHandle(handle_)); }
@@ -98,9 +80,7 @@ RewritableFile::~RewritableFile() { ::CloseHandle(asHandle(handle_)); }
 Result<void> RewritableFile::rewrite(const std::string& data, bool sync) {
   HANDLE file = asHandle(handle_);
   const std::uint64_t start = 0;
-  if (auto [written, err] = writeAll(file, data.data(), data.size(), &start); err != 0) {
-    return win32Failure("write", displayPath(path_), err);
-  }
+  if (auto written = writeToFile(file, data, path_, nullptr, &start); !written) return written;
   if (data.size() < size_) {
     FILE_END_OF_FILE_INFO end{};
     end.EndOfFile.QuadPart = static_cast<LONGLONG>(data.size());
@@ -116,24 +96,25 @@ Result<void> RewritableFile::rewrite(const std::string& data, bool sync) {
 // --- whole files ---
 
 Result<void> writeFileDurably(const fs::path& path, const std::string& data) {
-  fs::path temp = path;
-  temp += L".tmp." + std::to_wstring(::GetCurrentProcessId());
+  const fs::path temp = tempPathFor(path);
   const std::wstring tempW = win32Path(temp);
   {
-    UniqueHandle file(::CreateFileW(tempW.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+    UniqueHandle file(::CreateFileW(tempW.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
                                     nullptr));
-    if (!file) return lastWin32Failure("create", displayPath(temp));
-    auto [written, err] = writeAll(file.get(), data.data(), data.size());
-    if (err == 0 && !::FlushFileBuffers(file.get())) err = ::GetLastError();
-    if (err != 0) {
+    if (!file) return lastWin32Failure("create a temporary file for", displayPath(path));
+    auto written = writeToFile(file.get(), data, temp);
+    if (written && !::FlushFileBuffers(file.get())) written = lastWin32Failure("flush", displayPath(temp));
+    if (!written) {
       file.reset();
       ::DeleteFileW(tempW.c_str());
-      return win32Failure("write", displayPath(temp), err);
+      return written;
     }
   }
   if (!::MoveFileExW(tempW.c_str(), win32Path(path).c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    const DWORD err = ::GetLastError();
+    DWORD err = ::GetLastError();
     ::DeleteFileW(tempW.c_str());
+    // Another process holding the file open makes the replace fail with "access denied".
+    if (err == ERROR_ACCESS_DENIED) err = ERROR_SHARING_VIOLATION;
     return win32Failure("replace", displayPath(path), err);
   }
   return {};
@@ -143,16 +124,7 @@ Result<std::string> readWholeFile(const fs::path& path) {
   UniqueHandle file(::CreateFileW(win32Path(path).c_str(), GENERIC_READ, kShareAll, nullptr, OPEN_EXISTING,
                                   FILE_ATTRIBUTE_NORMAL, nullptr));
   if (!file) return lastWin32Failure("open", displayPath(path));
-  std::string content;
-  if (auto size = sizeOf(file.get(), path)) content.reserve(*size);
-  char buffer[64 * 1024];
-  for (;;) {
-    DWORD got = 0;
-    if (!::ReadFile(file.get(), buffer, sizeof buffer, &got, nullptr)) return lastWin32Failure("read", displayPath(path));
-    if (got == 0) break;
-    content.append(buffer, got);
-  }
-  return content;
+  return readToEnd(file.get(), path);
 }
 
 Result<void> syncDirectory(const fs::path&) {
@@ -165,18 +137,14 @@ Result<void> syncDirectory(const fs::path&) {
 Result<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const fs::path& path) {
   auto opened = openAlways(path, GENERIC_READ | GENERIC_WRITE);
   if (!opened) return opened.error();
-  UniqueHandle file(*opened);
+  UniqueHandle file(opened->handle);
   OVERLAPPED range{};
   range.OffsetHigh = kLockOffsetHigh;
   if (!::LockFileEx(file.get(), LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &range)) {
     const DWORD err = ::GetLastError();
     if (err != ERROR_LOCK_VIOLATION && err != ERROR_IO_PENDING) return win32Failure("lock", displayPath(path), err);
     // The holder wrote its process id into the file: name it so the admin knows which one to look at.
-    char buffer[32] = {};
-    DWORD got = 0;
-    OVERLAPPED start{};
-    std::string holder;
-    if (::ReadFile(file.get(), buffer, sizeof buffer - 1, &got, &start)) holder.assign(buffer, got);
+    std::string holder = readToEnd(file.get(), path).valueOr(std::string()).substr(0, 32);
     while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\r' || holder.back() == ' ')) {
       holder.pop_back();
     }
@@ -190,7 +158,7 @@ Result<std::unique_ptr<InstanceLock>> InstanceLock::acquire(const fs::path& path
   FILE_END_OF_FILE_INFO empty{};
   if (::SetFileInformationByHandle(file.get(), FileEndOfFileInfo, &empty, sizeof empty)) {
     const std::uint64_t start = 0;
-    (void)writeAll(file.get(), pid.data(), pid.size(), &start);
+    (void)writeToFile(file.get(), pid, path, nullptr, &start);
   }
   return std::unique_ptr<InstanceLock>(new InstanceLock(fromHandle(file.release())));
 }

@@ -2,9 +2,9 @@
 
 #include <windows.h>
 
-#include <atomic>
 #include <system_error>
 
+#include "platform/durable_file.h"
 #include "platform/windows/win32_error.h"
 #include "platform/windows/win32_handle.h"
 #include "platform/windows/win32_text.h"
@@ -41,25 +41,16 @@ Result<WIN32_FILE_ATTRIBUTE_DATA> attributesOf(const std::filesystem::path& path
 bool isLink(DWORD attributes) { return (attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0; }
 bool isDirectory(DWORD attributes) { return (attributes & FILE_ATTRIBUTE_DIRECTORY) != 0; }
 
-Result<void> writeAll(HANDLE file, const std::string& data, const std::filesystem::path& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(data.size() - done, 1u << 30));
-    DWORD written = 0;
-    if (!::WriteFile(file, data.data() + done, chunk, &written, nullptr)) {
-      return lastWin32Failure("write", displayPath(path));
-    }
-    done += written;
+/// The attributes of `path` when it is a directory and not a link; otherwise kInvalidArgument, saying what a link
+/// is not (`asLink`: "which is not followed", "not a directory").
+Result<WIN32_FILE_ATTRIBUTE_DATA> realDirectory(const std::filesystem::path& path, const std::string& asLink) {
+  auto data = attributesOf(path);
+  if (!data) return data.error();
+  if (isLink(data->dwFileAttributes)) return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is a link, " + asLink);
+  if (!isDirectory(data->dwFileAttributes)) {
+    return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is not a directory");
   }
-  return {};
-}
-
-std::filesystem::path tempPathFor(const std::filesystem::path& path) {
-  static std::atomic<unsigned> counter{0};
-  auto dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  return dir / (L"." + path.filename().wstring() + L".tmp-" + std::to_wstring(::GetCurrentProcessId()) + L"-" +
-                std::to_wstring(counter.fetch_add(1)));
+  return data;
 }
 
 }  // namespace
@@ -71,14 +62,7 @@ Result<FileInfo> WindowsFileSystem::status(const std::filesystem::path& path) co
 }
 
 Result<std::vector<DirEntry>> WindowsFileSystem::list(const std::filesystem::path& dir) const {
-  auto data = attributesOf(dir);
-  if (!data) return data.error();
-  if (isLink(data->dwFileAttributes)) {
-    return fail(ErrorCode::kInvalidArgument, displayPath(dir) + " is a link, which is not followed");
-  }
-  if (!isDirectory(data->dwFileAttributes)) {
-    return fail(ErrorCode::kInvalidArgument, displayPath(dir) + " is not a directory");
-  }
+  if (auto real = realDirectory(dir, "which is not followed"); !real) return real.error();
   WIN32_FIND_DATAW found{};
   const std::wstring pattern = win32Path(dir / L"*");
   HANDLE search = ::FindFirstFileExW(pattern.c_str(), FindExInfoBasic, &found, FindExSearchNameMatch, nullptr,
@@ -120,16 +104,7 @@ Result<std::string> WindowsFileSystem::readFile(const std::filesystem::path& pat
   if (isDirectory(info.dwFileAttributes)) {
     return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is not a regular file");
   }
-  std::string content;
-  content.reserve((static_cast<std::uint64_t>(info.nFileSizeHigh) << 32) | info.nFileSizeLow);
-  char buffer[64 * 1024];
-  for (;;) {
-    DWORD got = 0;
-    if (!::ReadFile(file.get(), buffer, sizeof buffer, &got, nullptr)) return lastWin32Failure("read", displayPath(path));
-    if (got == 0) break;
-    content.append(buffer, got);
-  }
-  return content;
+  return readToEnd(file.get(), path);
 }
 
 Result<void> WindowsFileSystem::writeFileAtomic(const std::filesystem::path& path, const std::string& data) {
@@ -138,27 +113,7 @@ Result<void> WindowsFileSystem::writeFileAtomic(const std::filesystem::path& pat
       isDirectory(existing.dwFileAttributes) && !isLink(existing.dwFileAttributes)) {
     return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is a directory");
   }
-  const auto temp = tempPathFor(path);
-  const std::wstring tempW = win32Path(temp);
-  {
-    UniqueHandle file(::CreateFileW(tempW.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr));
-    if (!file) return lastWin32Failure("create a temporary file for", displayPath(path));
-    auto written = writeAll(file.get(), data, path);
-    if (written && !::FlushFileBuffers(file.get())) written = lastWin32Failure("flush", displayPath(temp));
-    if (!written) {
-      file.reset();
-      ::DeleteFileW(tempW.c_str());
-      return written.error();
-    }
-  }
-  if (!::MoveFileExW(tempW.c_str(), win32Path(path).c_str(), MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
-    DWORD err = ::GetLastError();
-    ::DeleteFileW(tempW.c_str());
-    // Another process holding the file open makes the replace fail with "access denied".
-    if (err == ERROR_ACCESS_DENIED) err = ERROR_SHARING_VIOLATION;
-    return win32Failure("replace", displayPath(path), err);
-  }
-  return {};
+  return writeFileDurably(path, data);
 }
 
 Result<void> WindowsFileSystem::removeFile(const std::filesystem::path& path) {
@@ -184,14 +139,7 @@ Result<void> WindowsFileSystem::removeFile(const std::filesystem::path& path) {
 }
 
 Result<void> WindowsFileSystem::removeDirectory(const std::filesystem::path& path) {
-  auto data = attributesOf(path);
-  if (!data) return data.error();
-  if (isLink(data->dwFileAttributes)) {
-    return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is a link, not a directory");
-  }
-  if (!isDirectory(data->dwFileAttributes)) {
-    return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is not a directory");
-  }
+  if (auto real = realDirectory(path, "not a directory"); !real) return real.error();
   if (!::RemoveDirectoryW(win32Path(path).c_str())) {
     const DWORD err = ::GetLastError();
     if (err == ERROR_DIR_NOT_EMPTY) return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is not empty");

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "platform/windows/win32_error.h"
+#include "platform/windows/win32_handle.h"
 #include "platform/windows/win32_text.h"
 
 namespace remediator::platform {
@@ -22,21 +23,7 @@ std::string describeValue(const std::string& key, const std::string& name, Regis
   return describeKey(key, view) + " value '" + (name.empty() ? "(default)" : name) + "'";
 }
 
-/// Owns an open HKEY.
-class KeyHandle {
- public:
-  KeyHandle() = default;
-  ~KeyHandle() {
-    if (key_ != nullptr) ::RegCloseKey(key_);
-  }
-  KeyHandle(const KeyHandle&) = delete;
-  KeyHandle& operator=(const KeyHandle&) = delete;
-  HKEY* out() { return &key_; }
-  HKEY get() const { return key_; }
-
- private:
-  HKEY key_ = nullptr;
-};
+using KeyHandle = OwnedHandle<HKEY, &::RegCloseKey>;
 
 /// The key path as Win32 wants it: UTF-16, no leading backslash. Forward slashes are not separators in the
 /// registry, so they are left alone.

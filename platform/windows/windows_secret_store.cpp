@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "platform/windows/win32_error.h"
+#include "platform/windows/win32_handle.h"
 #include "platform/windows/win32_text.h"
 
 namespace remediator::platform {
@@ -27,21 +28,7 @@ Error lsaFailure(const std::string& what, const std::string& name, NTSTATUS stat
   return error;
 }
 
-/// Owns an LSA policy handle.
-class PolicyHandle {
- public:
-  PolicyHandle() = default;
-  ~PolicyHandle() {
-    if (handle_ != nullptr) ::LsaClose(handle_);
-  }
-  PolicyHandle(const PolicyHandle&) = delete;
-  PolicyHandle& operator=(const PolicyHandle&) = delete;
-  LSA_HANDLE* out() { return &handle_; }
-  LSA_HANDLE get() const { return handle_; }
-
- private:
-  LSA_HANDLE handle_ = nullptr;
-};
+using PolicyHandle = OwnedHandle<LSA_HANDLE, &::LsaClose>;
 
 Result<void> openPolicy(ACCESS_MASK access, const std::string& name, PolicyHandle& policy) {
   LSA_OBJECT_ATTRIBUTES attributes{};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "platform/windows/win32_error.h"
+#include "platform/windows/win32_handle.h"
 #include "platform/windows/win32_text.h"
 
 namespace remediator::platform {
@@ -17,21 +18,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Owns an SC_HANDLE.
-class ScHandle {
- public:
-  explicit ScHandle(SC_HANDLE handle = nullptr) : handle_(handle) {}
-  ~ScHandle() {
-    if (handle_ != nullptr) ::CloseServiceHandle(handle_);
-  }
-  ScHandle(const ScHandle&) = delete;
-  ScHandle& operator=(const ScHandle&) = delete;
-  SC_HANDLE get() const { return handle_; }
-  explicit operator bool() const { return handle_ != nullptr; }
-
- private:
-  SC_HANDLE handle_;
-};
+using ScHandle = OwnedHandle<SC_HANDLE, &::CloseServiceHandle>;
 
 std::string describe(const std::string& name) { return "service '" + name + "'"; }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "platform/windows/win32_error.h"
+#include "platform/windows/win32_handle.h"
 #include "platform/windows/win32_time.h"
 
 namespace remediator::platform {
@@ -25,22 +26,6 @@ Error forbidden() {
   return fail(ErrorCode::kPermissionDenied,
               "changing the system clock is forbidden in this process (REMEDIATOR_NEVER_SET_CLOCK is set)");
 }
-
-/// Owns a token handle.
-class TokenHandle {
- public:
-  TokenHandle() = default;
-  ~TokenHandle() {
-    if (handle_ != nullptr) ::CloseHandle(handle_);
-  }
-  TokenHandle(const TokenHandle&) = delete;
-  TokenHandle& operator=(const TokenHandle&) = delete;
-  HANDLE* out() { return &handle_; }
-  HANDLE get() const { return handle_; }
-
- private:
-  HANDLE handle_ = nullptr;
-};
 
 Result<LUID> systemTimePrivilege() {
   LUID luid{};
@@ -84,7 +69,7 @@ class SystemTimePrivilegeScope {
 
  private:
   SystemTimePrivilegeScope() = default;
-  TokenHandle token_;
+  UniqueHandle token_;
   TOKEN_PRIVILEGES previous_{};
   bool adjusted_ = false;
 };
@@ -155,7 +140,7 @@ SysTime WindowsSystemClock::now() const { return readSystemClock(); }
 
 Result<void> WindowsSystemClock::canCorrect() const {
   if (clockChangesForbidden()) return forbidden();
-  TokenHandle token;
+  UniqueHandle token;
   if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, token.out())) {
     return lastWin32Failure("open", "the process token");
   }

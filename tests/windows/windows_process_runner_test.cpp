@@ -23,6 +23,12 @@ ProcessRequest helper(std::vector<std::string> args, Millis timeout = std::chron
   return request;
 }
 
+/// The process id test_helper printed as "child N" (spawn-sleep, spawn-exit), 0 when there is none.
+DWORD childPid(const std::string& output) {
+  const auto pos = output.find("child ");
+  return pos == std::string::npos ? 0 : static_cast<DWORD>(std::stoul(output.substr(pos + 6)));
+}
+
 const std::vector<std::string> kTrickyArguments = {
     "plain",
     "with space",
@@ -105,9 +111,8 @@ TEST(WindowsProcessRunnerTest, TimeoutEndsTheWholeProcessTree) {
   EXPECT_EQ(result->exitCode, -1);
   EXPECT_LT(took, std::chrono::seconds(15));
   // The grandchild the helper started must be gone as well.
-  const auto pos = result->output.find("child ");
-  ASSERT_NE(pos, std::string::npos) << result->output;
-  const DWORD pid = static_cast<DWORD>(std::stoul(result->output.substr(pos + 6)));
+  const DWORD pid = childPid(result->output);
+  ASSERT_NE(pid, 0u) << result->output;
   HANDLE grandchild = ::OpenProcess(SYNCHRONIZE, FALSE, pid);
   if (grandchild != nullptr) {
     EXPECT_EQ(::WaitForSingleObject(grandchild, 5000), WAIT_OBJECT_0) << "grandchild " << pid << " still runs";
@@ -124,10 +129,9 @@ TEST(WindowsProcessRunnerTest, ReturnsWhenTheChildEndsEvenIfAGrandchildKeepsTheO
   EXPECT_EQ(result->exitCode, 0);
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(15));
   // Left running on purpose (an uninstaller handing over to a copy of itself); end it here.
-  const auto pos = result->output.find("child ");
-  ASSERT_NE(pos, std::string::npos) << result->output;
-  HANDLE grandchild = ::OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE,
-                                    static_cast<DWORD>(std::stoul(result->output.substr(pos + 6))));
+  const DWORD pid = childPid(result->output);
+  ASSERT_NE(pid, 0u) << result->output;
+  HANDLE grandchild = ::OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid);
   ASSERT_NE(grandchild, nullptr) << "the grandchild was ended with its parent";
   EXPECT_EQ(::WaitForSingleObject(grandchild, 0), static_cast<DWORD>(WAIT_TIMEOUT));
   ::TerminateProcess(grandchild, 1);
@@ -143,14 +147,20 @@ TEST(WindowsProcessRunnerTest, OutputIsCappedAtOneMebibyteAndTheChildStillFinish
   EXPECT_EQ(result->output.size(), WindowsProcessRunner::kMaxOutput);
 }
 
-TEST(WindowsProcessRunnerTest, MissingProgramIsNotFound) {
+/// The error of running `program` without arguments; a started program fails the calling test.
+Error failureToRun(const std::string& program) {
   WindowsProcessRunner runner;
   ProcessRequest request;
-  request.program = "C:\\no\\such\\program.exe";
+  request.program = program;
   auto result = runner.run(request);
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, ErrorCode::kNotFound);
-  EXPECT_NE(result.error().message.find("C:\\no\\such\\program.exe"), std::string::npos);
+  EXPECT_FALSE(result) << program << " ran";
+  return result ? Error{} : result.error();
+}
+
+TEST(WindowsProcessRunnerTest, MissingProgramIsNotFound) {
+  const Error error = failureToRun("C:\\no\\such\\program.exe");
+  EXPECT_EQ(error.code, ErrorCode::kNotFound);
+  EXPECT_NE(error.message.find("C:\\no\\such\\program.exe"), std::string::npos);
 }
 
 TEST(WindowsProcessRunnerTest, RunsInTheWorkingDirectoryAndChecksIt) {
@@ -180,13 +190,9 @@ TEST(WindowsProcessRunnerTest, FindsProgramsOnThePathWithoutExtension) {
 }
 
 TEST(WindowsProcessRunnerTest, BatchFilesAreRefused) {
-  WindowsProcessRunner runner;
-  ProcessRequest request;
-  request.program = "C:\\scripts\\fix.CMD";
-  auto result = runner.run(request);
-  ASSERT_FALSE(result);
-  EXPECT_EQ(result.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(result.error().message.find("cmd.exe"), std::string::npos);
+  const Error error = failureToRun("C:\\scripts\\fix.CMD");
+  EXPECT_EQ(error.code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(error.message.find("cmd.exe"), std::string::npos);
 }
 
 }  // namespace
