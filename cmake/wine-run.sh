@@ -36,6 +36,10 @@ elif [ ! -f "$prefix/.remediator-ready" ]; then
     rm -rf "$prefix"
     wineboot -i >/dev/null 2>&1
     wine winecfg -v win10 >/dev/null 2>&1
+    # In the prefix's system environment as well, so that programs Wine starts itself (services started by
+    # the SCM) refuse to change the clock too.
+    wine reg add 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
+      /v REMEDIATOR_NEVER_SET_CLOCK /d 1 /f >/dev/null 2>&1
     wineserver -w
     touch "$prefix/.remediator-ready"
   fi

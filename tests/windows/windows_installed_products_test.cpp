@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "platform/windows/windows_process_runner.h"
 #include "platform/windows/windows_registry.h"
 #include "tests/windows/windows_test_support.h"
 
@@ -102,6 +103,43 @@ TEST(WindowsInstalledProductsTest, GuidKeyNameIsTheProductCodeAndMergesAcrossVie
   }
   EXPECT_EQ(count, 1);
   EXPECT_TRUE(findProduct(*list, {}, std::string(code).substr(1, 36)).has_value()) << "found by code without braces";
+}
+
+TEST(WindowsInstalledProductsTest, FindsAnInstalledMsiWithItsUpgradeCode) {
+  const std::string msi = REMEDIATOR_TEST_MSI;
+  if (msi.empty()) GTEST_SKIP() << "wixl was not found when this was built, so there is no test MSI";
+  const std::string productCode = "{6F1D1C40-5A3B-4C9E-9E55-1B7D2D1A0001}";
+  WindowsProcessRunner runner;
+  const auto msiexec = [&runner](std::vector<std::string> args) {
+    ProcessRequest request;
+    request.program = "msiexec";
+    request.args = std::move(args);
+    request.timeout = std::chrono::minutes(2);
+    return runner.run(request);
+  };
+  (void)msiexec({"/x", productCode, "/qn"});  // left over from an interrupted run
+  auto installed = msiexec({"/i", testing::windowsPath(msi), "/qn"});
+  ASSERT_TRUE(installed) << installed.error().message;
+  ASSERT_EQ(installed->exitCode, 0) << installed->output;
+
+  WindowsRegistry registry;
+  auto list = WindowsInstalledProducts(registry).list();
+  ASSERT_TRUE(list) << list.error().message;
+  auto found = findProduct(*list, {}, productCode);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->displayName, "Remediator Test Product");
+  EXPECT_EQ(found->version, "1.2.3");
+  EXPECT_EQ(found->publisher, "Remediator Tests");
+  EXPECT_EQ(found->upgradeCode, "{6F1D1C40-5A3B-4C9E-9E55-1B7D2D1A0002}");
+  EXPECT_FALSE(found->uninstallString.empty());
+  EXPECT_TRUE(findProduct(*list, {}, "6F1D1C40-5A3B-4C9E-9E55-1B7D2D1A0002").has_value()) << "by upgrade code";
+
+  auto removed = msiexec({"/x", productCode, "/qn"});
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_EQ(removed->exitCode, 0) << removed->output;
+  auto after = WindowsInstalledProducts(registry).list();
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(findProduct(*after, {}, productCode).has_value());
 }
 
 TEST(MsiGuidTest, PackedCodesUnpack) {

@@ -45,12 +45,15 @@ class ScratchKey {
   std::string path_;
 };
 
-/// test_helper.exe (see test_helper.cpp) as a Windows path: the build knows its Linux path, and Wine maps the
-/// Linux root to drive Z:.
-inline std::string helperPath() {
+/// The Windows path of a file the build made: the build knows its Linux path, and Wine maps the Linux root to
+/// drive Z:.
+inline std::string windowsPath(const std::string& linuxPath) {
   std::string path = "Z:";
-  for (const char c : std::string(REMEDIATOR_TEST_HELPER)) path += c == '/' ? '\\' : c;
+  for (const char c : linuxPath) path += c == '/' ? '\\' : c;
   return path;
 }
+
+/// test_helper.exe (see test_helper.cpp) as a Windows path.
+inline std::string helperPath() { return windowsPath(REMEDIATOR_TEST_HELPER); }
 
 }  // namespace remediator::platform::testing
