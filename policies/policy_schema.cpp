@@ -104,21 +104,22 @@ std::string urlScheme(std::string_view value) {
   return platform::toLowerAscii(value.substr(0, colon));
 }
 
+/// The service has no TLS built in, so an https:// source would fail on every fetch: refuse it at validation.
+constexpr const char* kNoHttps =
+    "https:// is not supported (the service has no TLS built in): use an http:// URL or a file share";
+
 const char* checkPolicySource(std::string_view value) {
   std::string scheme = urlScheme(value);
   if (scheme.empty() || scheme == "http") return nullptr;
-  if (scheme == "https") {
-    return "https:// is not supported (the service has no TLS built in): serve the policy over http:// or "
-           "from a "
-           "file share; its SHA-256 is recorded in every audit record";
-  }
+  if (scheme == "https") return kNoHttps;
   return "expected a path, a UNC path (\\\\server\\share\\policy.ini) or an http:// URL";
 }
 
 const char* checkInstallerUrl(std::string_view value) {
   std::string scheme = urlScheme(value);
-  if (scheme.empty() || scheme == "http" || scheme == "https") return nullptr;
-  return "expected an http:// or https:// URL, a path or a UNC path, or nothing";
+  if (scheme.empty() || scheme == "http") return nullptr;
+  if (scheme == "https") return kNoHttps;
+  return "expected an http:// URL, a path or a UNC path, or nothing";
 }
 
 const char* checkUserName(std::string_view value) {

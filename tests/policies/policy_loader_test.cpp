@@ -266,6 +266,8 @@ TEST(PolicyLoaderTest, ValueChecksExplainTheExpectedForm) {
                  {"policy.ini:2: [service] server: expected a host name", "got '\\\\ESSENTIALS'"});
   expectContains(loadError(kServiceIni + "source = https://srv/policy.ini\n"),
                  {"policy.ini:3: [service] source: https:// is not supported"});
+  expectContains(loadError(kServiceIni + "[connector]\nmode = audit\ninstaller_url = https://srv/Connect\n"),
+                 {"policy.ini:5: [connector] installer_url: https:// is not supported", "use an http:// URL"});
   expectContains(loadError(kServiceIni + "[connector]\nmode = audit\ninstaller_sha256 = abc\n"),
                  {"policy.ini:5: [connector] installer_sha256: expected 64 hexadecimal digits"});
   expectContains(loadError(kServiceIni + "[connector]\nmode = audit\nproduct_names =\n"),
