@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "fixers/autologon/autologon_fixer.h"
 #include "fixers/connector/connector_journal.h"
@@ -239,10 +240,55 @@ int cmdAutologonSetPassword(const Parsed& p, CliIo& io, platform::Platform& plat
   return kExitOk;
 }
 
+/// `upgrade prepare|cancel --wait D`: looks at the connector journal until the guard has taken request `id` in and
+/// reached the state it leads to (prepare: the Connector removed; cancel: installed again), or D has passed.
+int waitForGuard(CliIo& io, platform::Platform& platform, const std::filesystem::path& stateDir,
+                 const std::string& id, bool prepare, platform::Millis wait) {
+  using fixers::connector::GuardState;
+  const auto goal = prepare ? GuardState::kAwaitingUpgrade : GuardState::kSteady;
+  const auto deadline = platform.time->now() + wait;
+  std::string last = "not taken in yet (is the service running?)";
+  for (;;) {
+    auto journal = fixers::connector::loadJournal(*platform.files, stateDir);
+    if (!journal) {
+      last = journal.error().message;
+    } else if (*journal && (*journal)->lastRequestId == id) {
+      const auto& j = **journal;
+      if (j.state == goal) {
+        io.out << (prepare ? "the Connector is removed; ready for the upgrade\n"
+                           : "the Connector is installed again\n");
+        return kExitOk;
+      }
+      last = std::string("taken in, now ") + fixers::connector::guardStateName(j.state) +
+             (j.lastError.empty() ? "" : " (last error: " + j.lastError + ")");
+    }
+    if (platform.time->now() >= deadline) break;
+    const auto step = std::min<platform::Millis>(
+        std::chrono::seconds(1), std::chrono::duration_cast<platform::Millis>(deadline - platform.time->now()));
+    if (io.pause) {
+      io.pause(step);
+    } else {
+      std::this_thread::sleep_for(step);
+    }
+  }
+  io.err << "upgrade " << (prepare ? "prepare" : "cancel") << ": request " << id << " is " << last << " after "
+         << policies::formatDuration(wait) << "; the service goes on with it in the background\n";
+  return kExitProblem;
+}
+
 int cmdUpgradeRequest(const Parsed& p, CliIo& io, platform::Platform& platform, bool prepare) {
   if (!platform.files) {
     io.err << "upgrade: this platform has no file system interface\n";
     return kExitProblem;
+  }
+  std::optional<platform::Millis> wait;
+  if (p.has("wait")) {
+    auto parsed = policies::parseDuration(p.get("wait"));
+    if (!parsed) {
+      io.err << "upgrade: --wait: " << parsed.error().message << "\n";
+      return kExitUsage;
+    }
+    wait = std::chrono::duration_cast<platform::Millis>(*parsed);
   }
   const auto stateDir = stateDirOf(p);
   const std::string reason = p.has("reason") ? p.get("reason") : (prepare ? "upgrade prepare" : "upgrade cancel");
@@ -255,7 +301,7 @@ int cmdUpgradeRequest(const Parsed& p, CliIo& io, platform::Platform& platform, 
   (void)requestTrigger(stateDir, "connector");
   io.out << (prepare ? "prepare" : "cancel") << " requested (" << request->id
          << "); the service's connector guard acts on it at once\n";
-  return kExitOk;
+  return wait ? waitForGuard(io, platform, stateDir, request->id, prepare, *wait) : kExitOk;
 }
 
 int cmdUpgradeInstallHooks(const Parsed& p, CliIo& io, platform::Platform& platform) {
@@ -312,18 +358,22 @@ std::vector<Command> commands() {
       {"autologon set-password", "autologon set-password",
        "Reads the autologon password from standard input (one line) and stores it in the secret store.", nullptr,
        cmdAutologonSetPassword},
-      {"upgrade prepare", "upgrade prepare [--reason TEXT] [--state-dir D]",
+      {"upgrade prepare", "upgrade prepare [--reason TEXT] [--wait DURATION] [--state-dir D]",
        "An OS upgrade is coming: the connector guard uninstalls the Connector now and reinstalls it after the "
        "upgrade. For Windows Setup's preinstall/precommit hooks and for administrators.",
        [](OptionSet& s) {
          s.addOption(valued("reason", "why, for the audit log", "TEXT"));
+         s.addOption(valued("wait", "wait this long (e.g. 10m) for the service to finish; exit 1 if it has not",
+                            "DURATION"));
          stateDirOption(s);
        },
        [](const Parsed& p, CliIo& io, platform::Platform& pf) { return cmdUpgradeRequest(p, io, pf, true); }},
-      {"upgrade cancel", "upgrade cancel [--reason TEXT] [--state-dir D]",
+      {"upgrade cancel", "upgrade cancel [--reason TEXT] [--wait DURATION] [--state-dir D]",
        "The upgrade will not come or was rolled back: reinstall the Connector now (also resets the attempt count).",
        [](OptionSet& s) {
          s.addOption(valued("reason", "why, for the audit log", "TEXT"));
+         s.addOption(valued("wait", "wait this long (e.g. 10m) for the service to finish; exit 1 if it has not",
+                            "DURATION"));
          stateDirOption(s);
        },
        [](const Parsed& p, CliIo& io, platform::Platform& pf) { return cmdUpgradeRequest(p, io, pf, false); }},

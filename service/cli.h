@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -21,6 +23,9 @@ struct CliIo {
   std::ostream& out;
   std::ostream& err;
   std::string programPath;  ///< this executable, for the Windows Setup hook scripts
+  /// How a command that waits for the service (`upgrade prepare --wait`) passes time between looks; empty: sleep.
+  /// Tests give one that plays the service's part.
+  std::function<void(std::chrono::milliseconds)> pause = {};
 };
 
 /// Runs one `remediator` command (args exclude the program name), except `service`, which the entry point hands

@@ -323,7 +323,10 @@ std::string hookScript(const std::filesystem::path& exePath, const std::string& 
   s += "rem " + hookName + ": written by `remediator upgrade install-hooks`." + kCrLf;
   s += "rem Tells the Remediator service that Windows Setup is at this point (upgrade " + verb + ")." + kCrLf;
   s += std::string("rem It always exits 0: a failing hook script would fail the Windows update.") + kCrLf;
-  s += "\"" + exePath.string() + "\" upgrade " + verb + " --reason \"Windows Setup " + hookName +
+  // precommit.cmd is the last moment before the offline phase and its reboot: it waits (bounded) until the
+  // Connector is really gone, so the upgrade never starts with it half removed.
+  const std::string wait = hookName == "precommit.cmd" ? " --wait " + std::string(kPrecommitWait) : "";
+  s += "\"" + exePath.string() + "\" upgrade " + verb + wait + " --reason \"Windows Setup " + hookName +
        "\" >nul 2>&1" + kCrLf;
   s += std::string("exit /b 0") + kCrLf;
   return s;

@@ -122,11 +122,14 @@ Result<UpgradeRequest> requestCancel(platform::FileSystem& files, const std::fil
 /// installing the hooks again replaces them instead of adding a second set.
 inline constexpr const char* kHookGuid = "5d1f3c7a-8e2b-4a96-b0c4-7f29e6d18a35";
 
+/// How long precommit.cmd waits for the guard to have removed the Connector (`upgrade prepare --wait`).
+inline constexpr const char* kPrecommitWait = "10m";
+
 /// The folder of the guard's Windows Setup hooks: <windowsDir>\System32\update\run\<fixed GUID>.
 std::filesystem::path hookDir(const std::filesystem::path& windowsDir);
 
 /// `remediator upgrade install-hooks`: writes preinstall.cmd and precommit.cmd (calling `"<exe>" upgrade
-/// prepare`) and failure.cmd (calling `"<exe>" upgrade cancel`), each naming itself with --reason, into
+/// prepare`, precommit.cmd with `--wait` kPrecommitWait) and failure.cmd (calling `"<exe>" upgrade cancel`), each naming itself with --reason, into
 /// hookDir(windowsDir). Every script exits 0, whatever the call returns, so it can never fail a Windows
 /// update. Returns the files written.
 Result<std::vector<std::filesystem::path>> installHooks(platform::FileSystem& files,

@@ -7,7 +7,9 @@
 #include <sstream>
 
 #include "platform/durable_file.h"
+#include "fixers/connector/connector_journal.h"
 #include "platform/platform.h"
+#include "platform/time_source.h"
 #include "remediator_version.h"
 
 namespace remediator::service {
@@ -134,6 +136,50 @@ TEST_F(CliTest, SetPasswordNeedsASecretStore) {
   EXPECT_EQ(run({"autologon", "set-password"}, "Hunter2-not-printed\n"), kExitProblem);
   EXPECT_EQ(err_.str().find("Hunter2-not-printed"), std::string::npos);
   EXPECT_EQ(out_.str().find("Hunter2-not-printed"), std::string::npos);
+}
+
+// `upgrade prepare --wait` (precommit.cmd uses it) returns once the service's guard has taken this very request
+// in and removed the Connector; the pause callback plays the service and the clock is virtual.
+TEST_F(CliTest, UpgradePrepareWaitReturnsWhenTheGuardHasRemovedTheConnector) {
+  namespace connector = fixers::connector;
+  platform::ManualTimeSource time(platform::SysTime(std::chrono::hours(500000)));
+  platform::Platform pf = native_.get();
+  pf.time = &time;
+  int pauses = 0;
+  std::istringstream in;
+  CliIo io{in, out_, err_};
+  io.pause = [&](std::chrono::milliseconds step) {
+    time.advance(step);
+    if (++pauses < 3) return;  // the service takes a moment to notice
+    auto request = connector::loadRequest(*pf.files, state());
+    ASSERT_TRUE(request && *request);
+    connector::ConnectorJournal journal;
+    journal.state = connector::GuardState::kAwaitingUpgrade;
+    journal.lastRequestId = (*request)->id;
+    ASSERT_TRUE(connector::saveJournal(*pf.files, state(), journal));
+  };
+  EXPECT_EQ(runCli({"upgrade", "prepare", "--wait", "10m", "--state-dir", state()}, io, pf), 0) << err_.str();
+  EXPECT_EQ(pauses, 3);
+  EXPECT_NE(out_.str().find("the Connector is removed; ready for the upgrade"), std::string::npos) << out_.str();
+}
+
+TEST_F(CliTest, UpgradeCancelWaitGivesUpAfterItsTimeAndSaysWhere) {
+  platform::ManualTimeSource time(platform::SysTime(std::chrono::hours(500000)));
+  platform::Platform pf = native_.get();
+  pf.time = &time;
+  int pauses = 0;
+  std::istringstream in;
+  CliIo io{in, out_, err_};
+  io.pause = [&](std::chrono::milliseconds step) {
+    time.advance(step);
+    ++pauses;
+  };
+  EXPECT_EQ(runCli({"upgrade", "cancel", "--wait", "30s", "--state-dir", state()}, io, pf), 1);
+  EXPECT_EQ(pauses, 30) << "one look a second";
+  EXPECT_NE(err_.str().find("is not taken in yet (is the service running?) after 30s"), std::string::npos)
+      << err_.str();
+  EXPECT_EQ(run({"upgrade", "prepare", "--wait", "soon", "--state-dir", state()}), 2);
+  EXPECT_NE(err_.str().find("--wait"), std::string::npos) << err_.str();
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ TEST_F(ConnectorJournalTest, HooksCallTheServiceAndAlwaysExitZero) {
   const auto failure = *files.readFile(dir / "failure.cmd");
   EXPECT_THAT(pre, HasSubstr("\"C:\\Program Files\\Remediator\\remediator.exe\" upgrade prepare --reason "
                              "\"Windows Setup preinstall.cmd\" >nul 2>&1\r\n"));
-  EXPECT_THAT(commit, HasSubstr("\" upgrade prepare "));
+  EXPECT_THAT(commit, HasSubstr("\" upgrade prepare --wait 10m --reason \"Windows Setup precommit.cmd\""));
   EXPECT_THAT(failure, HasSubstr("\" upgrade cancel "));
   for (const auto& script : {pre, commit, failure}) {
     EXPECT_THAT(script, StartsWith("@echo off\r\n"));
