@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "platform/durable_file.h"
@@ -46,7 +47,24 @@ class CliTest : public ::testing::Test {
 
   std::string state() const { return (dir_ / "state").string(); }
 
+  // Runs a command that waits for the service, in virtual time: each pause advances a manual clock by its step
+  // and counts; `service` (given the pause's number) plays the service's part.
+  int runWaiting(platform::Platform& pf, std::vector<std::string> args, int& pauses, std::function<void(int)> service) {
+    pf.time = &time_;
+    std::istringstream in;
+    out_.str("");
+    err_.str("");
+    CliIo io{in, out_, err_};
+    io.pause = [&](std::chrono::milliseconds step) {
+      time_.advance(step);
+      ++pauses;
+      if (service) service(pauses);
+    };
+    return runCli(args, io, pf);
+  }
+
   platform::NativePlatform native_;
+  platform::ManualTimeSource time_{platform::SysTime(std::chrono::hours(500000))};
   fs::path dir_;
   std::ostringstream out_;
   std::ostringstream err_;
@@ -142,39 +160,26 @@ TEST_F(CliTest, SetPasswordNeedsASecretStore) {
 // in and removed the Connector; the pause callback plays the service and the clock is virtual.
 TEST_F(CliTest, UpgradePrepareWaitReturnsWhenTheGuardHasRemovedTheConnector) {
   namespace connector = fixers::connector;
-  platform::ManualTimeSource time(platform::SysTime(std::chrono::hours(500000)));
   platform::Platform pf = native_.get();
-  pf.time = &time;
   int pauses = 0;
-  std::istringstream in;
-  CliIo io{in, out_, err_};
-  io.pause = [&](std::chrono::milliseconds step) {
-    time.advance(step);
-    if (++pauses < 3) return;  // the service takes a moment to notice
+  const int code = runWaiting(pf, {"upgrade", "prepare", "--wait", "10m", "--state-dir", state()}, pauses, [&](int n) {
+    if (n < 3) return;  // the service takes a moment to notice
     auto request = connector::loadRequest(*pf.files, state());
     ASSERT_TRUE(request && *request);
     connector::ConnectorJournal journal;
     journal.state = connector::GuardState::kAwaitingUpgrade;
     journal.lastRequestId = (*request)->id;
     ASSERT_TRUE(connector::saveJournal(*pf.files, state(), journal));
-  };
-  EXPECT_EQ(runCli({"upgrade", "prepare", "--wait", "10m", "--state-dir", state()}, io, pf), 0) << err_.str();
+  });
+  EXPECT_EQ(code, 0) << err_.str();
   EXPECT_EQ(pauses, 3);
   EXPECT_NE(out_.str().find("the Connector is removed; ready for the upgrade"), std::string::npos) << out_.str();
 }
 
 TEST_F(CliTest, UpgradeCancelWaitGivesUpAfterItsTimeAndSaysWhere) {
-  platform::ManualTimeSource time(platform::SysTime(std::chrono::hours(500000)));
   platform::Platform pf = native_.get();
-  pf.time = &time;
   int pauses = 0;
-  std::istringstream in;
-  CliIo io{in, out_, err_};
-  io.pause = [&](std::chrono::milliseconds step) {
-    time.advance(step);
-    ++pauses;
-  };
-  EXPECT_EQ(runCli({"upgrade", "cancel", "--wait", "30s", "--state-dir", state()}, io, pf), 1);
+  EXPECT_EQ(runWaiting(pf, {"upgrade", "cancel", "--wait", "30s", "--state-dir", state()}, pauses, {}), 1);
   EXPECT_EQ(pauses, 30) << "one look a second";
   EXPECT_NE(err_.str().find("is not taken in yet (is the service running?) after 30s"), std::string::npos)
       << err_.str();
