@@ -320,6 +320,21 @@ int cmdUpgradeInstallHooks(const Parsed& p, CliIo& io, platform::Platform& platf
   return kExitOk;
 }
 
+int cmdRemoveData(const Parsed& p, CliIo& io, platform::Platform&) {
+  const auto dir = stateDirOf(p);
+  if (!p.has("yes")) {
+    io.err << "remove-data deletes " << dir.string()
+           << " with the audit log in it; give --yes to confirm (the MSI does so for REMOVE_DATA=1)\n";
+    return kExitUsage;
+  }
+  if (auto r = removeDataDir(dir); !r) {
+    io.err << "remove-data: " << r.error().message << "\n";
+    return kExitProblem;
+  }
+  io.out << "deleted " << dir.string() << "\n";
+  return kExitOk;
+}
+
 std::vector<Command> commands() {
   return {
       {"version", "version", "Prints the version.", nullptr, cmdVersion},
@@ -384,6 +399,14 @@ std::vector<Command> commands() {
          s.addOption(valued("exe", "the remediator.exe the hooks call (default: this program)", "PATH"));
        },
        cmdUpgradeInstallHooks},
+      {"remove-data", "remove-data --yes [--state-dir D]",
+       "Deletes the state folder: audit log, state, policy caches and archives (the MSI's uninstall with "
+       "REMOVE_DATA=1). Refused while the service runs.",
+       [](OptionSet& s) {
+         s.addOption(flag("yes", "confirm: the audit log goes too"));
+         stateDirOption(s);
+       },
+       cmdRemoveData},
   };
 }
 

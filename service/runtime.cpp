@@ -1,5 +1,7 @@
 #include "service/runtime.h"
 
+#include <sstream>
+
 #include "fixers/builtin.h"
 #include "service/oplog.h"
 
@@ -22,6 +24,102 @@ std::filesystem::path defaultPolicyPath(const std::filesystem::path& dataDir) {
   return dataDir / "policy.ini";
 }
 
+InstallSettings readInstallSettings(const platform::Registry* registry) {
+  InstallSettings settings;
+  if (!registry) return settings;
+  auto text = [&](const char* name) {
+    auto value = registry->read(kInstallSettingsKey, name);
+    return value ? platform::registryValueText(*value) : std::string();
+  };
+  settings.installDir = text("InstallDir");
+  settings.policySource = text("PolicySource");
+  settings.server = text("Server");
+  return settings;
+}
+
+namespace {
+
+bool isHostName(const std::string& name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+}
+
+// The shipped INI with its [service] server line set to `server` (kept as it is when `server` is empty).
+std::string withServer(const std::string& text, const std::string& server) {
+  if (server.empty()) return text;
+  std::istringstream in(text);
+  std::string out, line, section;
+  bool replaced = false;
+  while (std::getline(in, line)) {
+    const std::string t = trim(line);
+    if (!t.empty() && t.front() == '[') section = trim(t.substr(1, t.find(']') - 1));
+    const auto eq = t.find('=');
+    if (section == "service" && !replaced && eq != std::string::npos && trim(t.substr(0, eq)) == "server") {
+      line = "server = " + server + (!line.empty() && line.back() == '\r' ? "\r" : "");
+      replaced = true;
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+platform::Result<bool> seedDefaultPolicy(const std::filesystem::path& shipped, const std::filesystem::path& dataDir,
+                                         const std::string& server) {
+  std::error_code ec;
+  if (std::filesystem::exists(dataDir / "policy.ini", ec) || std::filesystem::exists(dataDir / "policy.xml", ec)) {
+    return false;
+  }
+  if (!server.empty() && !isHostName(server)) {
+    return platform::fail(ErrorCode::kInvalidData,
+                          std::string("HKLM\\") + kInstallSettingsKey + " Server (the MSI's SERVER property): '" +
+                              server + "' is not a host name (letters, digits, '-' and '.')");
+  }
+  auto text = platform::readWholeFile(shipped);
+  if (!text) {
+    if (text.error().code == ErrorCode::kNotFound) return false;
+    return text.error();
+  }
+  if (auto written = platform::writeFileDurably(dataDir / "policy.ini", withServer(*text, server)); !written) {
+    return written.error();
+  }
+  return true;
+}
+
+platform::Result<void> removeDataDir(const std::filesystem::path& dataDir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dataDir, ec)) return {};
+  const auto lockPath = dataDir / "remediator.lock";
+  {
+    auto lock = platform::InstanceLock::acquire(lockPath);
+    if (!lock) {
+      return platform::fail(ErrorCode::kBusy, "the state folder " + dataDir.string() +
+                                                  " is in use (is the service still running?): " +
+                                                  lock.error().message);
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(dataDir, ec)) {
+      if (entry.path().filename() == "remediator.lock") continue;
+      std::filesystem::remove_all(entry.path(), ec);
+      if (ec) return platform::fail(ErrorCode::kIo, "cannot delete " + entry.path().string() + ": " + ec.message());
+    }
+    if (ec) return platform::fail(ErrorCode::kIo, "cannot list " + dataDir.string() + ": " + ec.message());
+  }
+  std::filesystem::remove_all(dataDir, ec);
+  if (ec) return platform::fail(ErrorCode::kIo, "cannot delete " + dataDir.string() + ": " + ec.message());
+  return {};
+}
+
 platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& options,
                                                            platform::Platform& platform) {
   std::unique_ptr<Runtime> rt(new Runtime());
@@ -40,15 +138,32 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   }
   rt->lock_ = std::move(*lock);
 
-  const std::string policyRef = options.policy.empty() ? defaultPolicyPath(rt->stateDir_).string() : options.policy;
+  // Without --policy: what the MSI recorded. The local policy file is the bootstrap, seeded from the shipped
+  // default when there is none; POLICY_SOURCE, when given, is the central source.
+  std::string policyRef = options.policy;
+  std::string central;
+  bool seeded = false;
+  if (policyRef.empty()) {
+    const auto settings = readInstallSettings(platform.registry);
+    if (!settings.installDir.empty()) {
+      auto seed = seedDefaultPolicy(std::filesystem::u8path(settings.installDir) / "default-policy.ini",
+                                    rt->stateDir_, settings.server);
+      if (!seed) return seed.error();
+      seeded = *seed;
+    }
+    const auto local = defaultPolicyPath(rt->stateDir_);
+    central = settings.policySource;
+    policyRef = std::filesystem::exists(local, ec) || central.empty() ? local.string() : central;
+  }
   // The bootstrap file and a central source each keep their own last-good cache, so that starting from the
   // local file never overwrites the last policy the central source gave.
   std::filesystem::create_directories(rt->stateDir_ / "bootstrap", ec);
-  rt->source_ = std::make_unique<policies::PolicySource>(policyRef, rt->stateDir_ / "bootstrap");
+  rt->source_ = std::make_unique<policies::PolicySource>(
+      policyRef, policyRef == central ? rt->stateDir_ : rt->stateDir_ / "bootstrap");
   auto fetched = rt->source_->fetch();
   if (!fetched) return fetched.error();
-  // A policy may name its own central source; from then on that is where refreshes come from.
-  const auto& central = fetched->loaded.policy.service.source;
+  // A policy may name its own central source (POLICY_SOURCE comes first); from then on refreshes come from it.
+  if (central.empty()) central = fetched->loaded.policy.service.source;
   if (!central.empty() && central != policyRef) {
     auto centralSource = std::make_unique<policies::PolicySource>(central, rt->stateDir_);
     if (auto centralFetch = centralSource->fetch()) {
@@ -76,6 +191,11 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   rt->engine_ = std::make_unique<Engine>(platform, rt->fixers_, *rt->audit_,
                                          EngineOptions{auditOptions.host, rt->stateDir_, options.dryRun});
   rt->engine_->setPolicy(fetched->loaded);
+  if (seeded) {
+    rt->auditService("policy_seeded", "ok",
+                     "No policy was in " + rt->stateDir_.string() +
+                         "; the default policy shipped with the program was copied there as policy.ini.");
+  }
   if (fetched->fromCache) {
     rt->auditService("policy_cached", "degraded",
                      "The policy source " + rt->source_->source() + " could not be used (" + fetched->problem +

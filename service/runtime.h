@@ -17,8 +17,33 @@ std::filesystem::path defaultDataDir();
 /// The policy file used when none is given: policy.ini, else policy.xml, in the data folder.
 std::filesystem::path defaultPolicyPath(const std::filesystem::path& dataDir);
 
+/// Where the MSI records what it installed and the properties it was given (under HKEY_LOCAL_MACHINE).
+inline constexpr const char* kInstallSettingsKey = "SOFTWARE\\Remediator";
+
+/// What the MSI recorded in kInstallSettingsKey; each field empty when the value is absent or the platform has no
+/// registry.
+struct InstallSettings {
+  std::string installDir;    ///< InstallDir: the program's folder, holding default-policy.ini
+  std::string policySource;  ///< PolicySource (POLICY_SOURCE): where the policy comes from
+  std::string server;        ///< Server (SERVER): the Essentials server named in a seeded default policy
+};
+
+/// Reads kInstallSettingsKey; `registry` may be null.
+InstallSettings readInstallSettings(const platform::Registry* registry);
+
+/// Copies the shipped default policy `shipped` to policy.ini in `dataDir` when `dataDir` holds no policy.ini and
+/// no policy.xml, with the `[service] server` line set to `server` when that is not empty. Never touches an
+/// existing policy. True when it wrote the file, false when a policy was already there or `shipped` is missing;
+/// fails when `server` is not a host name or the file cannot be written.
+platform::Result<bool> seedDefaultPolicy(const std::filesystem::path& shipped, const std::filesystem::path& dataDir,
+                                         const std::string& server);
+
+/// Deletes the state folder with everything in it (audit log, state, caches, archives): the MSI's REMOVE_DATA=1
+/// uninstall. Fails with kBusy, deleting nothing, while a service or command holds the folder's lock.
+platform::Result<void> removeDataDir(const std::filesystem::path& dataDir);
+
 struct RuntimeOptions {
-  std::string policy;    ///< path or URL; empty: defaultPolicyPath
+  std::string policy;    ///< path or URL; empty: the installed settings, else defaultPolicyPath
   std::string stateDir;  ///< empty: defaultDataDir
   bool dryRun = false;
   bool consoleLog = false;

@@ -1,0 +1,175 @@
+// What the MSI leaves for the program: the settings under HKLM\SOFTWARE\Remediator, the default policy seeded
+// into the state folder only when none is there, and REMOVE_DATA's deletion of the state folder. The registry is
+// the in-memory one; files are real, in a temp folder. tests/e2e/scenario.sh shows the same through msiexec.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "platform/durable_file.h"
+#include "platform/memory/memory_registry.h"
+#include "platform/platform.h"
+#include "service/audit_log.h"
+#include "service/cli.h"
+#include "service/runtime.h"
+#include "tests/platform/temp_dir.h"
+
+namespace remediator::service {
+namespace {
+
+namespace fs = std::filesystem;
+using platform::RegSz;
+
+constexpr const char* kShipped =
+    "; shipped default\n[service]\nserver = ESSENTIALS\nlog_level = info\n\n[stale_logs]\nmode = audit\n";
+
+class InstallSettingsTest : public ::testing::Test {
+ protected:
+  InstallSettingsTest() {
+    fs::create_directories(temp_ / "Program Files" / "Remediator");
+    std::ofstream(temp_ / "Program Files" / "Remediator" / "default-policy.ini") << kShipped;
+    platform_ = native_.get();
+    platform_.registry = &registry_;
+  }
+
+  void install(const std::string& policySource = "", const std::string& server = "") {
+    ASSERT_TRUE(registry_.write(kInstallSettingsKey, "InstallDir", RegSz{(temp_ / "Program Files" / "Remediator").string()}));
+    ASSERT_TRUE(registry_.write(kInstallSettingsKey, "PolicySource", RegSz{policySource}));
+    ASSERT_TRUE(registry_.write(kInstallSettingsKey, "Server", RegSz{server}));
+  }
+  fs::path state() const { return temp_ / "state"; }
+  std::string read(const fs::path& p) const { return platform::readWholeFile(p).valueOr("(missing)"); }
+  bool audited(const std::string& event) const {
+    for (const auto& r : readAuditLog(state() / "audit.jsonl").records) {
+      if (r.entry.event == event) return true;
+    }
+    return false;
+  }
+
+  platform::testing::ScopedTempDir temp_;
+  platform::NativePlatform native_;
+  platform::MemoryRegistry registry_;
+  platform::Platform platform_;
+};
+
+TEST_F(InstallSettingsTest, ReadsWhatTheMsiWroteAndNothingWithoutARegistry) {
+  install("http://srv/policy.ini", "SRV01");
+  const auto settings = readInstallSettings(&registry_);
+  EXPECT_EQ(settings.policySource, "http://srv/policy.ini");
+  EXPECT_EQ(settings.server, "SRV01");
+  EXPECT_EQ(settings.installDir, (temp_ / "Program Files" / "Remediator").string());
+  const auto none = readInstallSettings(nullptr);
+  EXPECT_TRUE(none.installDir.empty() && none.policySource.empty() && none.server.empty());
+}
+
+TEST_F(InstallSettingsTest, SeedsTheShippedPolicyWithTheServerOnlyWhenNoneExists) {
+  const auto shipped = temp_ / "Program Files" / "Remediator" / "default-policy.ini";
+  fs::create_directories(state());
+  auto seeded = seedDefaultPolicy(shipped, state(), "SRV01");
+  ASSERT_TRUE(seeded) << seeded.error().message;
+  EXPECT_TRUE(*seeded);
+  const auto text = read(state() / "policy.ini");
+  EXPECT_NE(text.find("server = SRV01\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ESSENTIALS"), std::string::npos) << text;
+  EXPECT_NE(text.find("; shipped default"), std::string::npos) << text;
+
+  // An administrator's policy, INI or XML, is never replaced.
+  std::ofstream(state() / "policy.ini", std::ios::trunc) << "[service]\nserver = ADMIN\n";
+  EXPECT_FALSE(*seedDefaultPolicy(shipped, state(), "SRV01"));
+  EXPECT_EQ(read(state() / "policy.ini"), "[service]\nserver = ADMIN\n");
+  fs::remove(state() / "policy.ini");
+  std::ofstream(state() / "policy.xml") << "<policy/>";
+  EXPECT_FALSE(*seedDefaultPolicy(shipped, state(), "SRV01"));
+  EXPECT_FALSE(fs::exists(state() / "policy.ini"));
+}
+
+TEST_F(InstallSettingsTest, SeedingWithoutServerKeepsTheShippedTextAndAMissingCopyIsNoSeed) {
+  fs::create_directories(state());
+  EXPECT_FALSE(*seedDefaultPolicy(temp_ / "nowhere.ini", state(), ""));
+  EXPECT_TRUE(*seedDefaultPolicy(temp_ / "Program Files" / "Remediator" / "default-policy.ini", state(), ""));
+  EXPECT_EQ(read(state() / "policy.ini"), kShipped);
+}
+
+TEST_F(InstallSettingsTest, ABadServerIsRefusedNamingTheRegistryValue) {
+  fs::create_directories(state());
+  auto seeded = seedDefaultPolicy(temp_ / "Program Files" / "Remediator" / "default-policy.ini", state(), "srv;rm");
+  ASSERT_FALSE(seeded);
+  EXPECT_NE(seeded.error().message.find("SOFTWARE\\Remediator Server"), std::string::npos) << seeded.error().message;
+  EXPECT_FALSE(fs::exists(state() / "policy.ini"));
+}
+
+TEST_F(InstallSettingsTest, TheRuntimeSeedsOnceAndAuditsIt) {
+  install("", "SRV01");
+  {
+    auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+    ASSERT_TRUE(rt) << rt.error().message;
+    EXPECT_EQ((*rt)->policy().policy.service.server, "SRV01");
+  }
+  EXPECT_TRUE(audited("policy_seeded"));
+  // The administrator edits the seeded file; a restart (or a repair that changed SERVER) keeps the edit.
+  std::ofstream(state() / "policy.ini", std::ios::trunc) << "[service]\nserver = EDITED\n";
+  ASSERT_TRUE(registry_.write(kInstallSettingsKey, "Server", RegSz{"OTHER"}));
+  auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+  ASSERT_TRUE(rt) << rt.error().message;
+  EXPECT_EQ((*rt)->policy().policy.service.server, "EDITED");
+}
+
+TEST_F(InstallSettingsTest, PolicySourceIsTheCentralSourceAndTheSeedTheFallback) {
+  const auto central = temp_ / "central.ini";
+  std::ofstream(central) << "[service]\nserver = CENTRAL\n";
+  install(central.string(), "SRV01");
+  {
+    auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+    ASSERT_TRUE(rt) << rt.error().message;
+    EXPECT_EQ((*rt)->policy().policy.service.server, "CENTRAL");
+  }
+  // The central source unreachable: its cached policy stays in force...
+  fs::remove(central);
+  {
+    auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+    ASSERT_TRUE(rt) << rt.error().message;
+    EXPECT_EQ((*rt)->policy().policy.service.server, "CENTRAL");
+  }
+  // ...and on a PC that never reached it, the seeded default is.
+  fs::remove_all(state());
+  auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+  ASSERT_TRUE(rt) << rt.error().message;
+  EXPECT_EQ((*rt)->policy().policy.service.server, "SRV01");
+  EXPECT_TRUE(audited("policy_rejected"));
+}
+
+TEST_F(InstallSettingsTest, AGivenPolicyWinsOverTheInstalledSettings) {
+  install("", "SRV01");
+  const auto given = temp_ / "given.ini";
+  std::ofstream(given) << "[service]\nserver = GIVEN\n";
+  auto rt = Runtime::start({given.string(), state().string(), true, false}, platform_);
+  ASSERT_TRUE(rt) << rt.error().message;
+  EXPECT_EQ((*rt)->policy().policy.service.server, "GIVEN");
+  EXPECT_FALSE(fs::exists(state() / "policy.ini")) << "a run with --policy seeded the default";
+}
+
+TEST_F(InstallSettingsTest, RemoveDataDeletesTheStateFolderButNotWhileItIsInUse) {
+  install("", "SRV01");
+  {
+    auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+    ASSERT_TRUE(rt) << rt.error().message;
+    auto busy = removeDataDir(state());
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, platform::ErrorCode::kBusy);
+    EXPECT_TRUE(fs::exists(state() / "audit.jsonl"));
+  }
+  fs::create_directories(state() / "connector");
+  std::ofstream(state() / "connector" / "journal.json") << "{}";
+
+  std::istringstream in;
+  std::ostringstream out, err;
+  EXPECT_EQ(runCli({"remove-data", "--state-dir", state().string()}, CliIo{in, out, err}, platform_), kExitUsage);
+  EXPECT_TRUE(fs::exists(state() / "audit.jsonl")) << "remove-data without --yes deleted something";
+  EXPECT_EQ(runCli({"remove-data", "--yes", "--state-dir", state().string()}, CliIo{in, out, err}, platform_), kExitOk)
+      << err.str();
+  EXPECT_FALSE(fs::exists(state()));
+  EXPECT_TRUE(removeDataDir(state())) << "a folder already gone is not an error";
+}
+
+}  // namespace
+}  // namespace remediator::service
