@@ -53,6 +53,11 @@ case "$mode" in
   start)
     wineserver -p60 2>/dev/null || true
     setsid wine ping -n 3600 127.0.0.1 </dev/null >/dev/null 2>&1 &
+    # The desktop process (explorer.exe /desktop) is started by the first program that asks for the desktop
+    # window, and inherits that program's standard output and error. Were that a test, CTest would wait for the
+    # test's output pipe to close until its timeout, since the desktop lives as long as the prefix's wineserver.
+    # So ask for it here, with no output to inherit; it is reused by every test.
+    wine rundll32.exe user32.dll,GetDesktopWindow </dev/null >/dev/null 2>&1 || true
     exit 0
     ;;
   stop) wineserver -k 2>/dev/null || true; exit 0 ;;
