@@ -108,6 +108,12 @@ query_timeout = 2s
 threshold = 30s
 EOF
 
+# Programs the prefix starts itself (services) must refuse to step the clock too: wine-run.sh put the variable in
+# the prefix's system environment when it created the prefix.
+"$wine_run" "$prefix" reg query 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' \
+  /v REMEDIATOR_NEVER_SET_CLOCK 2>/dev/null | grep -q 'REMEDIATOR_NEVER_SET_CLOCK.*REG_SZ.*1' ||
+  fail "REMEDIATOR_NEVER_SET_CLOCK is not in the prefix's system environment"
+
 before="$(clock_minus_uptime)"
 # chronyd may need a moment before it answers as a server: a run that got no sample is repeated.
 for attempt in 1 2 3; do
