@@ -370,8 +370,8 @@ TEST_F(WindowsAutologonTest, PlaintextPasswordMovesIntoTheSecretStoreAndLeavesTh
 constexpr const char* kCurrentVersion = "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion";
 constexpr const char* kUninstall = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
 
-/// An installed-programs entry of the test's own whose UninstallString runs test_helper.exe; deleted when the
-/// object dies.
+/// An installed-programs entry of the test's own whose UninstallString runs test_helper.exe (which removes
+/// nothing) until uninstallByRegExe() makes it a real uninstall; deleted when the object dies.
 class FakeConnectorEntry {
  public:
   FakeConnectorEntry() : name_("Remediator Test Connector " + uniqueSuffix()) {
@@ -394,6 +394,17 @@ class FakeConnectorEntry {
   FakeConnectorEntry(const FakeConnectorEntry&) = delete;
   FakeConnectorEntry& operator=(const FakeConnectorEntry&) = delete;
   const std::string& name() const { return name_; }
+  /// The entry's key below HKLM.
+  std::string key() const { return std::string(kUninstall) + "\\" + keyName_; }
+  /// Makes the UninstallString remove the entry itself with reg.exe, as a real uninstall removes its product.
+  void uninstallByRegExe() {
+    rawWriteSz(key(), "UninstallString", "\"" + regExe() + "\" delete \"HKLM\\" + key() + "\" /f");
+  }
+  static std::string regExe() {
+    wchar_t system[MAX_PATH] = {};
+    ::GetSystemDirectoryW(system, MAX_PATH);
+    return testing::narrow(system) + "\\reg.exe";
+  }
   bool present() const { return rawRead(std::string(kUninstall) + "\\" + keyName_, "DisplayName").has_value(); }
 
  private:
@@ -406,6 +417,18 @@ class WindowsConnectorTest : public FixerPass {
   std::string policy() const {
     return "[service]\nserver = essentials\n[connector]\nmode = enforce\nproduct_names = " + connector_.name() +
            "\ninstaller_url = http://127.0.0.1:9/Connect\n";
+  }
+  /// The "installer" is Windows' own reg.exe (a local path is copied, not downloaded), run with arguments that
+  /// register the Connector's entry again: a real program run through the real process runner, whose effect
+  /// the guard judges by the real installed-programs list.
+  std::string reinstallPolicy() const {
+    return "[service]\nserver = essentials\n[connector]\nmode = enforce\nproduct_names = " + connector_.name() +
+           "\ninstaller_url = " + FakeConnectorEntry::regExe() + "\ninstaller_args = add \"HKLM\\" +
+           connector_.key() + "\" /v DisplayName /d \"" + connector_.name() + "\" /f\n";
+  }
+  std::string journalText() const {
+    std::ifstream in(state() / "connector" / "journal.json");
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
   // CurrentBuild and UBR are put back as they were whatever happens.
   SavedRegistryValues saved_{kCurrentVersion, {"CurrentBuild", "UBR"}};
@@ -493,6 +516,47 @@ TEST_F(WindowsConnectorTest, UpgradeSimulatedByCurrentBuildIsSeenAndAReinstallPl
   std::ifstream journalAgain(journal);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(journalAgain), std::istreambuf_iterator<char>()),
             journalBefore);
+}
+
+TEST_F(WindowsConnectorTest, UpgradeWithTheConnectorInstalledReplacesItThroughRealPrograms) {
+  connector_.uninstallByRegExe();
+  auto reports = runOnce(reinstallPolicy(), "connector", /*dryRun=*/false);
+  ASSERT_EQ(reports.size(), 1u);
+  ASSERT_EQ(reports[0].outcome, "fixed") << reports[0].message;  // first sight: the baseline
+  const auto originalBuild = rawRead(kCurrentVersion, "CurrentBuild");
+  ASSERT_TRUE(originalBuild.has_value());
+  const std::string newBuild = originalBuild->text == "22631" ? "22635" : "22631";
+  rawWriteSz(kCurrentVersion, "CurrentBuild", newBuild);
+
+  const std::size_t seen = records("connector").size();
+  reports = runOnce(reinstallPolicy(), "connector", /*dryRun=*/false);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].outcome, "fixed") << reports[0].message;
+
+  // reg.exe really ran twice: the uninstall deleted the entry (and its UninstallString with it), the "installer"
+  // wrote DisplayName back.
+  EXPECT_TRUE(connector_.present()) << "the Connector is not installed after the replacement";
+  EXPECT_EQ(rawRead(connector_.key(), "DisplayName")->text, connector_.name());
+  EXPECT_FALSE(rawRead(connector_.key(), "UninstallString").has_value()) << "the uninstall did not run";
+  EXPECT_FALSE(fs::exists(state() / "connector" / "connector-installer.exe")) << "the installer is kept";
+  const std::string journal = journalText();
+  EXPECT_NE(journal.find(newBuild), std::string::npos) << journal;
+  EXPECT_NE(journal.find("steady"), std::string::npos) << journal;
+
+  auto audit = records("connector");
+  audit.erase(audit.begin(), audit.begin() + static_cast<std::ptrdiff_t>(seen));
+  const AuditRecord* planned = find(audit, "planned");
+  ASSERT_NE(planned, nullptr);
+  EXPECT_EQ(planned->entry.details.at("action1"), "download_installer");
+  EXPECT_EQ(planned->entry.details.at("action2"), "uninstall_connector");
+  EXPECT_EQ(planned->entry.details.at("action3"), "install_connector");
+  EXPECT_NE(find(audit, "applied"), nullptr) << ::testing::PrintToString(events(audit));
+  EXPECT_EQ(audit.back().entry.event, "verified");
+  EXPECT_EQ(audit.back().entry.outcome, "compliant") << audit.back().entry.message;
+  // installer_args stay out of the audit log.
+  std::ifstream log(state() / "audit.jsonl", std::ios::binary);
+  const std::string logText{std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>()};
+  EXPECT_EQ(logText.find("/v DisplayName"), std::string::npos);
 }
 
 }  // namespace
