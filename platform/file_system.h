@@ -90,6 +90,11 @@ std::string expandEnvironment(const std::string& text, const EnvironmentLookup& 
 /// absent. The lookup expandEnvironment(text) uses.
 std::optional<std::string> processEnvironment(const std::string& name);
 
+/// The machine-wide application data folder as the OS itself names it (FOLDERID_ProgramData on Windows), not as
+/// the environment says: a service's environment can disagree (Wine gives services %ProgramData% =
+/// C:\users\Public). nullopt where the OS has no such folder (POSIX).
+std::optional<std::filesystem::path> programDataFolder();
+
 /// Sets the process environment variable `name` to `value`, or removes it when `value` is nullopt, so that
 /// processEnvironment and child processes see the change (setenv on POSIX, _wputenv_s on Windows, where an empty
 /// value removes the variable too). Not safe while other threads read the environment: for start-up code and

@@ -10,6 +10,7 @@ namespace remediator::service {
 using platform::ErrorCode;
 
 std::filesystem::path defaultDataDir() {
+  if (auto folder = platform::programDataFolder()) return *folder / "Remediator";
   const std::string expanded = platform::expandEnvironment("%ProgramData%");
   if (expanded.find('%') == std::string::npos && !expanded.empty()) {
     return std::filesystem::path(expanded) / "Remediator";

@@ -12,7 +12,8 @@
 
 namespace remediator::service {
 
-/// Where things live when nobody says: %ProgramData%\Remediator on Windows, /var/lib/remediator elsewhere.
+/// Where things live when nobody says: the OS's ProgramData folder (FOLDERID_ProgramData, whatever the
+/// environment says) + Remediator on Windows, /var/lib/remediator elsewhere. Never the working directory.
 std::filesystem::path defaultDataDir();
 /// The policy file used when none is given: policy.ini, else policy.xml, in the data folder.
 std::filesystem::path defaultPolicyPath(const std::filesystem::path& dataDir);

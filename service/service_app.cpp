@@ -2,6 +2,7 @@
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
+#include <Poco/Util/OptionProcessor.h>
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
@@ -9,12 +10,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "platform/platform.h"
+#include "platform/service_control.h"
 #include "service/oplog.h"
 #include "service/runtime.h"
+#include "service/service_host.h"
 #include "platform/time_format.h"
 
 namespace remediator::service {
@@ -26,7 +31,10 @@ namespace {
 class RemediatorService final : public Poco::Util::ServerApplication {
  public:
   // One option syntax everywhere (--policy P); Poco would take /policy=P on Windows otherwise.
-  RemediatorService() { setUnixOptions(true); }
+  /// `commandLine`: the arguments after "service" as the process got them.
+  explicit RemediatorService(std::vector<std::string> commandLine) : commandLine_(std::move(commandLine)) {
+    setUnixOptions(true);
+  }
 
  protected:
   void defineOptions(Poco::Util::OptionSet& options) override {
@@ -43,6 +51,11 @@ class RemediatorService final : public Poco::Util::ServerApplication {
 
   int main(const std::vector<std::string>&) override {
     if (helpShown_) return EXIT_OK;
+    const bool asService = config().getBool("application.runAsService", false);
+    // Started by the service manager, Poco parsed the start parameters only: the registered command line
+    // ("<exe>" service --state-dir D) counts too.
+    if (asService) processOptions(commandLine_);
+    adoptProgramDataFolder();
     platform::NativePlatform native;
     RuntimeOptions options{policy_, stateDir_, false, !config().getBool("application.runAsDaemon", false) &&
                                                          !config().getBool("application.runAsService", false)};
@@ -55,6 +68,13 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     Runtime& runtime = **rt;
     runtime.auditService("service_started", "ok", "The service started with policy " + runtime.policy().origin + ".");
     logInfo("service started; state folder " + runtime.stateDir().string());
+    if (asService) {
+      // An installer may have registered the service without its failure actions: set them at every start.
+      const std::string name = config().getString("application.argv[0]", "");
+      if (auto r = platform::applyServiceRecovery(name, platform::kServiceRecovery); !r) {
+        (r.error().code == platform::ErrorCode::kNotSupported ? logInfo : logWarning)(r.error().message);
+      }
+    }
 
     boost::asio::io_context io;
     boost::asio::steady_timer runTimer(io);
@@ -116,6 +136,25 @@ class RemediatorService final : public Poco::Util::ServerApplication {
   }
 
  private:
+  /// Runs the callbacks of our options found in `args` (unknown ones are ignored: Poco's own are spent).
+  void processOptions(const std::vector<std::string>& args) {
+    Poco::Util::OptionProcessor processor(options());
+    processor.setUnixStyle(true);
+    for (const auto& arg : args) {
+      std::string name;
+      std::string value;
+      try {
+        if (!processor.process(arg, name, value) || name.empty()) continue;
+        const auto& option = options().getOption(name);
+        if (option.callback() != nullptr && (name == "policy" || name == "state-dir")) {
+          option.callback()->invoke(name, value);
+        }
+      } catch (const Poco::Exception& e) {
+        logWarning("service command line: " + e.displayText());
+      }
+    }
+  }
+
   void setPolicy(const std::string&, const std::string& value) { policy_ = value; }
   void setStateDir(const std::string&, const std::string& value) { stateDir_ = value; }
   void showHelp(const std::string&, const std::string&) {
@@ -129,6 +168,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     stopOptionsProcessing();
   }
 
+  std::vector<std::string> commandLine_;
   std::string policy_;
   std::string stateDir_;
   bool helpShown_ = false;
@@ -150,8 +190,21 @@ int runServiceApplication(const std::string& argv0, const std::vector<std::strin
     }
     argv.push_back(translated);
   }
-  RemediatorService app;
-  return app.run(argv);
+  RemediatorService app(args);
+  const int rc = app.run(argv);
+  const bool registering = std::find(argv.begin(), argv.end(), "--registerService") != argv.end();
+  if (rc == Poco::Util::Application::EXIT_OK && registering) {
+    std::string notes;
+    const std::string problems =
+        completeRegistration(app.config().getString("application.baseName"),
+                             std::filesystem::u8path(app.config().getString("application.path")), notes);
+    if (!notes.empty()) std::cerr << "remediator service: note: " << notes;
+    if (!problems.empty()) {
+      std::cerr << "remediator service: registered, but:\n" << problems;
+      return Poco::Util::Application::EXIT_SOFTWARE;
+    }
+  }
+  return rc;
 }
 
 }  // namespace remediator::service

@@ -34,4 +34,7 @@ Result<void> setProcessEnvironment(const std::string& name, const std::optional<
   return {};
 }
 
+// POSIX has no machine-wide application data folder of its own; callers choose theirs.
+std::optional<std::filesystem::path> programDataFolder() { return std::nullopt; }
+
 }  // namespace remediator::platform

@@ -11,18 +11,11 @@
 
 #include "platform/windows/win32_error.h"
 #include "platform/windows/win32_handle.h"
+#include "platform/windows/win32_service.h"
 #include "platform/windows/win32_text.h"
 
 namespace remediator::platform {
-namespace {
 
-using Clock = std::chrono::steady_clock;
-
-using ScHandle = OwnedHandle<SC_HANDLE, &::CloseServiceHandle>;
-
-std::string describe(const std::string& name) { return "service '" + name + "'"; }
-
-/// Opens the service with `access`; a missing service is kNotFound.
 Result<std::unique_ptr<ScHandle>> openService(const std::string& name, DWORD access) {
   if (name.empty()) return fail(ErrorCode::kInvalidArgument, "empty service name");
   auto wide = toWide(name);
@@ -33,12 +26,18 @@ Result<std::unique_ptr<ScHandle>> openService(const std::string& name, DWORD acc
   if (!*service) {
     const DWORD err = ::GetLastError();
     if (err == ERROR_SERVICE_DOES_NOT_EXIST) {
-      return fail(ErrorCode::kNotFound, "no " + describe(name) + " is installed");
+      return fail(ErrorCode::kNotFound, "no service '" + name + "' is installed");
     }
-    return win32Failure("open", describe(name), err);
+    return win32Failure("open", "service '" + name + "'", err);
   }
   return service;
 }
+
+namespace {
+
+std::string describe(const std::string& name) { return "service '" + name + "'"; }
+
+using Clock = std::chrono::steady_clock;
 
 Result<SERVICE_STATUS_PROCESS> statusOf(const ScHandle& service, const std::string& name) {
   SERVICE_STATUS_PROCESS status{};

@@ -1,8 +1,12 @@
-// WindowsServiceManager against the prefix's service control manager, with test_helper.exe installed as a
+// WindowsServiceManager and the service configuration of platform/service_control.h against the prefix's service control manager, with test_helper.exe installed as a
 // real service for the duration of one test.
 #include "platform/windows/windows_service_manager.h"
 
 #include <gtest/gtest.h>
+
+#include <vector>
+
+#include "platform/service_control.h"
 
 #include "tests/windows/windows_test_support.h"
 
@@ -71,6 +75,76 @@ TEST(WindowsServiceManagerTest, StartsAndStopsARealService) {
   ASSERT_TRUE(stopped) << stopped.error().message;
   EXPECT_EQ(*services.query(service.name()), ServiceState::kStopped);
   EXPECT_TRUE(services.stop(service.name(), seconds(30))) << "stopping a stopped service succeeds";
+}
+
+/// The service's configuration as the SCM reports it (QueryServiceConfigW / QueryServiceConfig2W).
+struct ServiceConfigView {
+  std::wstring commandLine;
+  bool failureActionsRead = false;
+  DWORD resetPeriod = 0;
+  std::vector<SC_ACTION> actions;
+};
+
+ServiceConfigView readConfig(const std::string& name) {
+  ServiceConfigView view;
+  SC_HANDLE manager = ::OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+  const std::wstring wideName(name.begin(), name.end());
+  SC_HANDLE service = ::OpenServiceW(manager, wideName.c_str(), SERVICE_QUERY_CONFIG);
+  DWORD needed = 0;
+  ::QueryServiceConfigW(service, nullptr, 0, &needed);
+  std::vector<BYTE> buffer(needed + 1);
+  if (needed > 0 && ::QueryServiceConfigW(service, reinterpret_cast<QUERY_SERVICE_CONFIGW*>(buffer.data()),
+                                          static_cast<DWORD>(buffer.size()), &needed)) {
+    view.commandLine = reinterpret_cast<QUERY_SERVICE_CONFIGW*>(buffer.data())->lpBinaryPathName;
+  }
+  needed = 0;
+  ::QueryServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS, nullptr, 0, &needed);
+  buffer.assign(needed + 1, 0);
+  if (needed > 0 && ::QueryServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS, buffer.data(),
+                                           static_cast<DWORD>(buffer.size()), &needed)) {
+    const auto* failure = reinterpret_cast<SERVICE_FAILURE_ACTIONSW*>(buffer.data());
+    view.failureActionsRead = true;
+    view.resetPeriod = failure->dwResetPeriod;
+    view.actions.assign(failure->lpsaActions, failure->lpsaActions + failure->cActions);
+  }
+  ::CloseServiceHandle(service);
+  ::CloseServiceHandle(manager);
+  return view;
+}
+
+TEST(ServiceControlTest, RecordsTheServiceCommandLine) {
+  TestService service;
+  ASSERT_TRUE(service.installed()) << "CreateServiceW failed: " << ::GetLastError();
+  const auto exe = std::filesystem::u8path("C:\\Program Files\\Remediator\\remediator.exe");
+  auto set = setServiceCommandLine(service.name(), exe);
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(readConfig(service.name()).commandLine, L"\"C:\\Program Files\\Remediator\\remediator.exe\" service");
+  EXPECT_EQ(setServiceCommandLine("RemediatorNoSuchService", "C:\\x.exe").error().code, ErrorCode::kNotFound);
+}
+
+TEST(ServiceControlTest, SetsRestartOnFailureActions) {
+  TestService service;
+  ASSERT_TRUE(service.installed()) << "CreateServiceW failed: " << ::GetLastError();
+  auto applied = applyServiceRecovery(service.name(), kServiceRecovery);
+  // Wine 8 accepts SERVICE_CONFIG_FAILURE_ACTIONS but refuses SERVICE_CONFIG_FAILURE_ACTIONS_FLAG with
+  // ERROR_INVALID_LEVEL: that, and only that, comes back as kNotSupported.
+  if (!applied) {
+    EXPECT_EQ(applied.error().code, ErrorCode::kNotSupported) << applied.error().message;
+    EXPECT_NE(applied.error().message.find("FAILURE_ACTIONS_FLAG"), std::string::npos);
+  }
+  const auto view = readConfig(service.name());
+  if (!view.failureActionsRead || view.actions.empty()) {
+    // Wine takes the failure actions without storing them (a FIXME in its services.exe), so QueryServiceConfig2W
+    // reads back none; on Windows the checks below run.
+    GTEST_SKIP() << "the service manager stores no failure actions (Wine): only the calls are checked here";
+  }
+  EXPECT_EQ(view.resetPeriod, 86400u);
+  ASSERT_EQ(view.actions.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(view.actions[i].Type, SC_ACTION_RESTART);
+    EXPECT_EQ(view.actions[i].Delay, 60000u);
+  }
+  EXPECT_EQ(view.actions[3].Type, SC_ACTION_NONE);
 }
 
 }  // namespace
