@@ -70,11 +70,11 @@ service_state() { win sc query "$1" | sed -n 's/.*STATE *: *[0-9]* *\([A-Z_]*\).
 installed() { win reg query "$uninstall_key\\$1" /v DisplayName >/dev/null 2>&1; }
 msi() { wine msiexec "$@" >/dev/null 2>&1; }
 remediator() { win "$build/service/remediator.exe" "$@"; }  # the command line, from the build (it outlives uninstall)
-# wait_until SECONDS CONDITION...: polls every half second; returns how long it took in $waited
+# wait_until SECONDS 'CONDITION': evaluates the condition afresh every half second; how long it took is in $waited
 wait_until() {
   local limit=$1 start=$SECONDS
   shift
-  while ! "$@" 2>/dev/null; do
+  while ! eval "$1" 2>/dev/null; do
     [ $((SECONDS - start)) -ge "$limit" ] && return 1
     sleep 0.5
   done
@@ -181,7 +181,7 @@ faketime_lib="$(dpkg -L libfaketime 2>/dev/null | grep 'libfaketime.so.1$' | hea
 [ -n "$faketime_lib" ] || fail "libfaketime is not installed (package faketime)"
 FAKETIME="+7m" LD_PRELOAD="$faketime_lib" chronyd -x -d -f "$work/chrony.conf" >"$work/chronyd.log" 2>&1 &
 chrony_pid=$!
-wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$http_port/policy.ini" || fail "the web server did not come up"
+wait_until 10 'curl -sf -o /dev/null "http://127.0.0.1:$http_port/policy.ini"' || fail "the web server did not come up"
 say "http://127.0.0.1:$http_port/ serves policy.ini and /Connect (the Connector's installer);"
 say "chronyd -x on 127.0.0.1:$ntp_port serves a clock 7 minutes ahead without touching this machine's."
 
@@ -193,9 +193,9 @@ msi /i "$(winpath "$work/remediator-$version.msi")" "POLICY_SOURCE=http://127.0.
 [ "$(reg_get "$settings" PolicySource)" = "http://127.0.0.1:$http_port/policy.ini" ] || fail "PolicySource not stored"
 [ "$(reg_get 'HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\Remediator' TypesSupported)" = 0x7 ] ||
   fail "the Event Log source is not registered"
-wait_until 30 test "$(service_state Remediator)" = RUNNING || fail "the service is '$(service_state Remediator)', not RUNNING"
-wait_until 30 audit_has service service_started || fail "no service_started record in C:\\ProgramData\\Remediator\\audit.jsonl"
-wait_until 30 grep -q "127.0.0.1:$http_port" "$data/policy.cache.json" || fail "the central policy was not fetched and cached"
+wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service is '$(service_state Remediator)', not RUNNING"
+wait_until 30 'audit_has service service_started' || fail "no service_started record in C:\\ProgramData\\Remediator\\audit.jsonl"
+wait_until 30 'grep -q "127.0.0.1:$http_port" "$data/policy.cache.json"' || fail "the central policy was not fetched and cached"
 remediator audit verify --state-dir "$state_win" | grep -q intact || fail "audit verify did not say intact"
 ok "installed; service RUNNING; the policy came from the web server; Event Log source registered; audit log intact"
 say "The service seeded a local default policy (the fallback) and took the central one from POLICY_SOURCE."
@@ -208,7 +208,7 @@ for i in 1 2 3; do echo "old Connector log $i" >"$logs/ClientDeployment/log$i.tx
 echo "an administrator's file outside the logs folder" >"$work/outside/keep-me.txt"
 ln -s "$work/outside" "$logs/planted-link"
 say "planted: 3 old log files, and a link inside the Logs folder pointing at a folder outside it"
-wait_until 90 test ! -e "$logs/ClientDeployment/log1.txt" || fail "the stale logs were not cleared within 90 s"
+wait_until 90 'test ! -e "$logs/ClientDeployment/log1.txt"' || fail "the stale logs were not cleared within 90 s"
 say "cleared after ${waited} s (the stale_logs fixer runs every minute)"
 [ -f "$work/outside/keep-me.txt" ] || fail "the file behind the planted link was deleted"
 ls "$data/archive/"*.zip >/dev/null 2>&1 || fail "no archive zip in the state folder"
@@ -235,10 +235,10 @@ msi /i "$(winpath "$www/Connect")" /qn /l*v "$(winpath "$work/connector-install.
 installed "$connector_code" || fail "the Connector is not among the installed products"
 grep -aq "OverwriteAutoAdminLogon" "$work/connector-install.log" || fail "the Connector's overwrite did not run"
 say "Connector installed: AutoAdminLogon=$(reg_get "$winlogon" AutoAdminLogon), DefaultUserName=$(reg_get "$winlogon" DefaultUserName) right after its install"
-wait_until 90 autologon_is 1 kiosk || fail "autologon not restored within 90 s"
+wait_until 90 'autologon_is 1 kiosk' || fail "autologon not restored within 90 s"
 audit_has autologon applied ok "" "$seq_before" || fail "no applied autologon record after the Connector install"
 ok "autologon restored $waited s after the Connector install (AutoAdminLogon=1, DefaultUserName=kiosk)"
-wait_until 90 test "$(journal_state)" = steady || fail "the connector guard did not record the Connector (journal '$(journal_state)')"
+wait_until 90 'test "$(journal_state)" = steady' || fail "the connector guard did not record the Connector (journal '$(journal_state)')"
 ok "the connector guard saw the Connector and recorded the OS (journal: steady)"
 
 # --- 4 + 5 ----------------------------------------------------------------------------------------------------------
@@ -249,29 +249,29 @@ else
   echo "   note: sc control Remediator 128 was not accepted by this build; using remediator upgrade prepare"
   remediator upgrade prepare --state-dir "$state_win" --reason "e2e: Windows Setup preinstall" >/dev/null || fail "upgrade prepare failed"
 fi
-wait_until 120 test "$(journal_state)" = awaiting_upgrade || fail "journal is '$(journal_state)', not awaiting_upgrade"
+wait_until 120 'test "$(journal_state)" = awaiting_upgrade' || fail "journal is '$(journal_state)', not awaiting_upgrade"
 installed "$connector_code" && fail "the Connector is still installed"
 ok "Connector uninstalled; the journal says awaiting_upgrade"
 pid="$(service_pid)"
 [ -n "$pid" ] || fail "no remediator.exe service process to kill"
 kill -9 "$pid"
 say "killed the service process (pid $pid) between the uninstall and the reinstall"
-wait_until 20 test "$(service_state Remediator)" != RUNNING || true
+wait_until 20 'test "$(service_state Remediator)" != RUNNING' || true
 reg_set 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion' CurrentBuild 19045
 reg_set 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion' CurrentBuildNumber 19045
 say "the OS 'upgraded': CurrentBuild 18362 -> 19045; the reboot starts the service again"
 if [ "$(service_state Remediator)" != RUNNING ]; then win sc start Remediator >/dev/null || true; fi
-wait_until 30 test "$(service_state Remediator)" = RUNNING || fail "the service did not run again"
-wait_until 180 installed "$connector_code" || fail "the Connector was not reinstalled within 180 s (journal '$(journal_state)')"
+wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service did not run again"
+wait_until 180 'installed "$connector_code"' || fail "the Connector was not reinstalled within 180 s (journal '$(journal_state)')"
 grep -q 'GET /Connect' "$work/http.log" || fail "the Connector did not come from the server's /Connect"
-wait_until 60 test "$(journal_state)" = steady || fail "journal '$(journal_state)', not steady"
+wait_until 60 'test "$(journal_state)" = steady' || fail "journal '$(journal_state)', not steady"
 ok "after the restart the guard resumed: downloaded /Connect, reinstalled the Connector, journal steady"
-wait_until 90 autologon_is 1 kiosk || fail "autologon not restored after the reinstall"
+wait_until 90 'autologon_is 1 kiosk' || fail "autologon not restored after the reinstall"
 ok "autologon restored again after the reinstall"
 
 # --- 6 --------------------------------------------------------------------------------------------------------------
 step "The clock: the time server is 7 minutes ahead; the clock fixer (audit mode) records the skew"
-wait_until 90 audit_has clock detected drift "offset" || fail "no clock drift record"
+wait_until 90 'audit_has clock detected drift "offset"' || fail "no clock drift record"
 python3 - "$data/audit.jsonl" <<'PY' || fail "the recorded offset is not about 7 minutes"
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
@@ -293,8 +293,8 @@ old_code="$(msiinfo export "$work/remediator-$version.msi" Property | awk '$1=="
 installed "$new_code" || fail "Remediator $next_version is not installed"
 installed "$old_code" && fail "Remediator $version is still installed next to $next_version"
 [ "$(reg_get "$settings" PolicySource)" = "http://127.0.0.1:$http_port/policy.ini" ] || fail "POLICY_SOURCE was lost"
-wait_until 30 test "$(service_state Remediator)" = RUNNING || fail "the service is not RUNNING after the upgrade"
-wait_until 30 test "$(grep -c service_started "$data/audit.jsonl")" -ge 3 || fail "the upgraded service did not start"
+wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service is not RUNNING after the upgrade"
+wait_until 30 'test "$(grep -c service_started "$data/audit.jsonl")" -ge 3' || fail "the upgraded service did not start"
 [ "$(head -n 1 "$data/audit.jsonl")" = "$first_record" ] || fail "the audit log's first record changed"
 [ "$(wc -l <"$data/audit.jsonl")" -gt "$records_before" ] || fail "no records after the upgrade"
 [ "$(sha256sum "$data/policy.ini" | cut -d' ' -f1)" = "$policy_sum" ] || fail "the upgrade changed policy.ini"
@@ -322,7 +322,7 @@ else
   # --- 9 ----------------------------------------------------------------------------------------------------------
   step "Install again and uninstall with REMOVE_DATA=1: the state folder goes too"
   msi /i "$(winpath "$work/remediator-$next_version.msi")" /qn || fail "reinstall failed"
-  wait_until 30 test "$(service_state Remediator)" = RUNNING || fail "the service did not start"
+  wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service did not start"
   msi /x "$new_code" REMOVE_DATA=1 /qn /l*v "$(winpath "$work/uninstall-data.log")" || fail "uninstall REMOVE_DATA=1 failed"
   installed "$new_code" && fail "still installed"
   [ ! -e "$data" ] || fail "C:\\ProgramData\\Remediator is still there after REMOVE_DATA=1"
