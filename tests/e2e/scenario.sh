@@ -256,11 +256,16 @@ pid="$(service_pid)"
 [ -n "$pid" ] || fail "no remediator.exe service process to kill"
 kill -9 "$pid"
 say "killed the service process (pid $pid) between the uninstall and the reinstall"
-wait_until 20 'test "$(service_state Remediator)" != RUNNING' || true
+# The reboot: Wine's service manager does not notice a killed service (it still says RUNNING), so the whole
+# Wine session goes down, the OS 'upgrades' while it is down, and the next Wine start brings the automatic
+# services up, as a boot does.
+wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
+wineserver -p
 reg_set 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion' CurrentBuild 19045
 reg_set 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion' CurrentBuildNumber 19045
-say "the OS 'upgraded': CurrentBuild 18362 -> 19045; the reboot starts the service again"
-if [ "$(service_state Remediator)" != RUNNING ]; then win sc start Remediator >/dev/null || true; fi
+say "the OS 'upgraded' while it was down: CurrentBuild 18362 -> 19045; the boot starts the service again"
+if ! wait_until 30 'test "$(service_state Remediator)" = RUNNING'; then win sc start Remediator >/dev/null || true; fi
 wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service did not run again"
 wait_until 180 'installed "$connector_code"' || fail "the Connector was not reinstalled within 180 s (journal '$(journal_state)')"
 grep -q 'GET /Connect' "$work/http.log" || fail "the Connector did not come from the server's /Connect"
