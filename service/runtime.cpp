@@ -187,9 +187,10 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   auto audit = JsonlAuditLog::open(auditOptions, *platform.time);
   if (!audit) return audit.error();
   rt->audit_ = std::move(*audit);
+  rt->sink_ = std::make_unique<MirroredAuditSink>(*rt->audit_, platform::openEventLog(kEventSource));
 
   fixers::registerBuiltinFixers(rt->fixers_);
-  rt->engine_ = std::make_unique<Engine>(platform, rt->fixers_, *rt->audit_,
+  rt->engine_ = std::make_unique<Engine>(platform, rt->fixers_, *rt->sink_,
                                          EngineOptions{auditOptions.host, rt->stateDir_, options.dryRun});
   rt->engine_->setPolicy(fetched->loaded);
   if (seeded) {
@@ -218,7 +219,7 @@ void Runtime::auditService(const std::string& event, const std::string& outcome,
   entry.mode = "-";
   entry.outcome = outcome;
   entry.message = message;
-  if (auto r = audit_->append(entry); !r) logError("audit log: " + r.error().message);
+  if (auto r = sink_->append(entry); !r) logError("audit log: " + r.error().message);
 }
 
 void Runtime::refreshPolicy() {

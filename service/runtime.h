@@ -7,6 +7,7 @@
 #include "platform/durable_file.h"
 #include "platform/platform.h"
 #include "policies/policy_source.h"
+#include "service/audit_event_mirror.h"
 #include "service/audit_log.h"
 #include "service/engine.h"
 
@@ -77,6 +78,7 @@ class Runtime {
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<policies::PolicySource> source_;
   std::unique_ptr<JsonlAuditLog> audit_;
+  std::unique_ptr<MirroredAuditSink> sink_;  ///< the audit log, mirrored to the Event Log where there is one
   fixers::FixerRegistry fixers_;
   std::unique_ptr<Engine> engine_;
   platform::Platform* platform_ = nullptr;

@@ -19,6 +19,7 @@
 #include "platform/service_control.h"
 #include "service/oplog.h"
 #include "service/runtime.h"
+#include "service/service_controls.h"
 #include "service/service_host.h"
 #include "platform/time_format.h"
 
@@ -63,6 +64,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     if (!rt) {
       std::cerr << "remediator service: " << rt.error().message << "\n";
       logError(rt.error().message);
+      reportStartFailure(rt.error().message);
       return rt.error().code == platform::ErrorCode::kInvalidData ? EXIT_CONFIG : EXIT_SOFTWARE;
     }
     Runtime& runtime = **rt;
@@ -124,6 +126,22 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     scheduleRun();
     scheduleRefresh();
     scheduleRequests();
+    // Controls beyond stop (pre-shutdown, time change, codes 128-255): the handler hands the work to the loop.
+    const auto controls = !asService ? nullptr : platform::linkServiceControl(
+        config().getString("application.argv[0]", ""), [&](const platform::ServiceControlRequest& request) {
+          const auto action = controlActionFor(request);
+          if (!action) {
+            if (request.kind == platform::ServiceControlKind::kUserDefined) return false;
+            terminate();  // stop, shutdown, pre-shutdown: the current step finishes first
+            return true;
+          }
+          boost::asio::post(io, [&, a = *action, code = request.code] {
+            handleControl(a, code, runtime, native.get());
+            runTimer.cancel();
+            scheduleRun();
+          });
+          return true;
+        });
     std::thread loop([&] { io.run(); });
 
     waitForTerminationRequest();
@@ -193,6 +211,13 @@ int runServiceApplication(const std::string& argv0, const std::vector<std::strin
   RemediatorService app(args);
   const int rc = app.run(argv);
   const bool registering = std::find(argv.begin(), argv.end(), "--registerService") != argv.end();
+  const bool unregistering = std::find(argv.begin(), argv.end(), "--unregisterService") != argv.end();
+  if (rc == Poco::Util::Application::EXIT_OK && unregistering) {
+    if (const std::string problems = completeUnregistration(); !problems.empty()) {
+      std::cerr << "remediator service: unregistered, but:\n" << problems;
+      return Poco::Util::Application::EXIT_SOFTWARE;
+    }
+  }
   if (rc == Poco::Util::Application::EXIT_OK && registering) {
     std::string notes;
     const std::string problems =

@@ -1,5 +1,8 @@
 #include "service/service_host.h"
 
+#include "service/audit_event_mirror.h"
+
+#include "platform/event_log.h"
 #include "platform/file_system.h"
 #include "platform/service_control.h"
 
@@ -25,7 +28,20 @@ std::string completeRegistration(const std::string& serviceName, const std::file
       problems += r.error().message + "\n";
     }
   }
+  if (auto r = platform::registerEventSource(kEventSource, exe); !r) problems += r.error().message + "\n";
   return problems;
+}
+
+std::string completeUnregistration() {
+  if (auto r = platform::removeEventSource(kEventSource); !r) return r.error().message + "\n";
+  return {};
+}
+
+void reportStartFailure(const std::string& message) {
+  if (auto events = platform::openEventLog(kEventSource)) {
+    (void)events->report(platform::EventType::kError, kStartFailedEventId,
+                         "service service_start_failed (-, failed): " + message);
+  }
 }
 
 }  // namespace remediator::service

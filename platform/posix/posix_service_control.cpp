@@ -8,4 +8,7 @@ Result<void> setServiceCommandLine(const std::string&, const std::filesystem::pa
 
 Result<void> applyServiceRecovery(const std::string&, const ServiceRecovery&) { return {}; }
 
+// Signals (SIGTERM) stop a daemon here; there are no other controls to link.
+std::unique_ptr<ServiceControlLink> linkServiceControl(const std::string&, ServiceControlCallback) { return nullptr; }
+
 }  // namespace remediator::platform

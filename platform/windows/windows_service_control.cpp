@@ -1,6 +1,10 @@
 #include <windows.h>
 #include <winsvc.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "platform/service_control.h"
@@ -46,6 +50,104 @@ Result<void> applyServiceRecovery(const std::string& serviceName, const ServiceR
     return win32Failure("set the failure actions flag of", subject, err);
   }
   return {};
+}
+
+namespace {
+
+/// The link of this process's one service: the handler below finds it through `current`.
+class WindowsServiceControlLink final : public ServiceControlLink {
+ public:
+  WindowsServiceControlLink(SERVICE_STATUS_HANDLE handle, ServiceControlCallback onControl)
+      : handle_(handle), onControl_(std::move(onControl)) {}
+
+  ~WindowsServiceControlLink() override {
+    {
+      std::lock_guard lock(mutex);
+      current = nullptr;
+      closing_ = true;
+    }
+    wake_.notify_all();
+    if (pulse_.joinable()) pulse_.join();
+  }
+
+  void reportRunning() {
+    std::lock_guard lock(mutex);
+    status_.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    status_.dwCurrentState = SERVICE_RUNNING;
+    status_.dwControlsAccepted =
+        SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN | SERVICE_ACCEPT_TIMECHANGE;
+    ::SetServiceStatus(handle_, &status_);
+  }
+
+  DWORD handle(DWORD control) {
+    if (control == SERVICE_CONTROL_INTERROGATE) {
+      std::lock_guard lock(mutex);
+      ::SetServiceStatus(handle_, &status_);
+      return NO_ERROR;
+    }
+    const auto request = serviceControlRequestFor(control);
+    if (!request) return ERROR_CALL_NOT_IMPLEMENTED;
+    const bool stopping = request->kind == ServiceControlKind::kStop ||
+                          request->kind == ServiceControlKind::kShutdown ||
+                          request->kind == ServiceControlKind::kPreshutdown;
+    if (stopping) reportStopping();
+    return onControl_(*request) ? NO_ERROR : ERROR_CALL_NOT_IMPLEMENTED;
+  }
+
+  static inline WindowsServiceControlLink* current = nullptr;
+  /// Held by the handler for its whole call, so a link is never destroyed under it.
+  static inline std::recursive_mutex mutex;
+
+ private:
+  // STOP_PENDING, then a rising checkpoint every few seconds while the current step finishes: the service
+  // manager waits as long as the checkpoint moves within the wait hint. The hosting framework reports STOPPED
+  // when the service's main returns.
+  void reportStopping() {
+    std::lock_guard lock(mutex);
+    if (status_.dwCurrentState == SERVICE_STOP_PENDING) return;
+    status_.dwCurrentState = SERVICE_STOP_PENDING;
+    status_.dwControlsAccepted = 0;
+    status_.dwCheckPoint = 1;
+    status_.dwWaitHint = kWaitHintMs;
+    ::SetServiceStatus(handle_, &status_);
+    pulse_ = std::thread([this] {
+      std::unique_lock pulseLock(mutex);
+      while (!wake_.wait_for(pulseLock, std::chrono::milliseconds(kWaitHintMs / 3), [this] { return closing_; })) {
+        ++status_.dwCheckPoint;
+        ::SetServiceStatus(handle_, &status_);
+      }
+    });
+  }
+
+  static constexpr DWORD kWaitHintMs = 15000;
+  SERVICE_STATUS_HANDLE handle_;
+  ServiceControlCallback onControl_;
+  SERVICE_STATUS status_{};
+  std::condition_variable_any wake_;
+  bool closing_ = false;
+  std::thread pulse_;
+};
+
+DWORD WINAPI controlHandler(DWORD control, DWORD, void*, void*) {
+  std::lock_guard lock(WindowsServiceControlLink::mutex);
+  WindowsServiceControlLink* link = WindowsServiceControlLink::current;
+  return link != nullptr ? link->handle(control) : ERROR_CALL_NOT_IMPLEMENTED;
+}
+
+}  // namespace
+
+std::unique_ptr<ServiceControlLink> linkServiceControl(const std::string& serviceName, ServiceControlCallback onControl) {
+  auto wide = toWide(serviceName);
+  if (!wide) return nullptr;
+  const SERVICE_STATUS_HANDLE handle = ::RegisterServiceCtrlHandlerExW(wide->c_str(), controlHandler, nullptr);
+  if (handle == nullptr) return nullptr;  // not running as this service
+  auto link = std::make_unique<WindowsServiceControlLink>(handle, std::move(onControl));
+  {
+    std::lock_guard lock(WindowsServiceControlLink::mutex);
+    WindowsServiceControlLink::current = link.get();
+  }
+  link->reportRunning();
+  return link;
 }
 
 }  // namespace remediator::platform

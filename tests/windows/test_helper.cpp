@@ -9,6 +9,9 @@
 //   test_helper flood BYTES        writes BYTES bytes of 'x' to standard output
 //   test_helper cwd                prints the working directory
 //   test_helper service NAME       runs as the service NAME until the SCM stops it
+//   test_helper control NAME CODE  sends control CODE to the service NAME (what `sc control NAME CODE` does);
+//                                  exits 0 when the service took it, else with the Win32 error code
+//   test_helper message FILE ID T  prints message ID of FILE's message table with %1 = T, as Event Viewer would
 #include <windows.h>
 
 #include <cstdio>
@@ -108,5 +111,33 @@ int wmain(int argc, wchar_t** argv) {
     return 0;
   }
   if (mode == L"service") return runService(argv[2]);
+  if (mode == L"control" && argc >= 4) {
+    SC_HANDLE manager = ::OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CONNECT);
+    SC_HANDLE service = manager ? ::OpenServiceW(manager, argv[2], SERVICE_USER_DEFINED_CONTROL | SERVICE_INTERROGATE |
+                                                                       SERVICE_PAUSE_CONTINUE | SERVICE_STOP)
+                                : nullptr;
+    SERVICE_STATUS status{};
+    const BOOL sent = service && ::ControlService(service, std::wcstoul(argv[3], nullptr, 10), &status);
+    const DWORD error = sent ? 0 : ::GetLastError();
+    if (service) ::CloseServiceHandle(service);
+    if (manager) ::CloseServiceHandle(manager);
+    std::printf("%lu\n", static_cast<unsigned long>(error));
+    return static_cast<int>(error);
+  }
+  if (mode == L"message" && argc >= 5) {
+    HMODULE file = ::LoadLibraryExW(argv[2], nullptr, LOAD_LIBRARY_AS_DATAFILE);
+    if (file == nullptr) return 5;
+    const DWORD_PTR inserts[] = {reinterpret_cast<DWORD_PTR>(argv[4])};
+    wchar_t text[2048] = {};
+    const DWORD n = ::FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, file,
+                                     static_cast<DWORD>(std::wcstoul(argv[3], nullptr, 10)), 0, text, 2048,
+                                     reinterpret_cast<va_list*>(const_cast<DWORD_PTR*>(inserts)));
+    if (n == 0) return 6;
+    const int size = ::WideCharToMultiByte(CP_UTF8, 0, text, -1, nullptr, 0, nullptr, nullptr);
+    std::string utf8(size > 0 ? size - 1 : 0, '\0');
+    if (size > 1) ::WideCharToMultiByte(CP_UTF8, 0, text, -1, utf8.data(), size, nullptr, nullptr);
+    std::printf("%s", utf8.c_str());
+    return 0;
+  }
   return 2;
 }
