@@ -18,6 +18,9 @@ namespace remediator::service {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Byte for byte: on Windows a text-mode stream would write CR LF and the comparisons below are of bytes.
+constexpr auto kBinary = std::ios::binary | std::ios::trunc;
 using platform::RegSz;
 
 constexpr const char* kShipped =
@@ -27,7 +30,7 @@ class InstallSettingsTest : public ::testing::Test {
  protected:
   InstallSettingsTest() {
     fs::create_directories(temp_ / "Program Files" / "Remediator");
-    std::ofstream(temp_ / "Program Files" / "Remediator" / "default-policy.ini") << kShipped;
+    std::ofstream(temp_ / "Program Files" / "Remediator" / "default-policy.ini", kBinary) << kShipped;
     platform_ = native_.get();
     platform_.registry = &registry_;
   }
@@ -74,11 +77,11 @@ TEST_F(InstallSettingsTest, SeedsTheShippedPolicyWithTheServerOnlyWhenNoneExists
   EXPECT_NE(text.find("; shipped default"), std::string::npos) << text;
 
   // An administrator's policy, INI or XML, is never replaced.
-  std::ofstream(state() / "policy.ini", std::ios::trunc) << "[service]\nserver = ADMIN\n";
+  std::ofstream(state() / "policy.ini", kBinary) << "[service]\nserver = ADMIN\n";
   EXPECT_FALSE(*seedDefaultPolicy(shipped, state(), "SRV01"));
   EXPECT_EQ(read(state() / "policy.ini"), "[service]\nserver = ADMIN\n");
   fs::remove(state() / "policy.ini");
-  std::ofstream(state() / "policy.xml") << "<policy/>";
+  std::ofstream(state() / "policy.xml", kBinary) << "<policy/>";
   EXPECT_FALSE(*seedDefaultPolicy(shipped, state(), "SRV01"));
   EXPECT_FALSE(fs::exists(state() / "policy.ini"));
 }
@@ -107,7 +110,7 @@ TEST_F(InstallSettingsTest, TheRuntimeSeedsOnceAndAuditsIt) {
   }
   EXPECT_TRUE(audited("policy_seeded"));
   // The administrator edits the seeded file; a restart (or a repair that changed SERVER) keeps the edit.
-  std::ofstream(state() / "policy.ini", std::ios::trunc) << "[service]\nserver = EDITED\n";
+  std::ofstream(state() / "policy.ini", kBinary) << "[service]\nserver = EDITED\n";
   ASSERT_TRUE(registry_.write(kInstallSettingsKey, "Server", RegSz{"OTHER"}));
   auto rt = Runtime::start({"", state().string(), true, false}, platform_);
   ASSERT_TRUE(rt) << rt.error().message;
@@ -116,7 +119,7 @@ TEST_F(InstallSettingsTest, TheRuntimeSeedsOnceAndAuditsIt) {
 
 TEST_F(InstallSettingsTest, PolicySourceIsTheCentralSourceAndTheSeedTheFallback) {
   const auto central = temp_ / "central.ini";
-  std::ofstream(central) << "[service]\nserver = CENTRAL\n";
+  std::ofstream(central, kBinary) << "[service]\nserver = CENTRAL\n";
   install(central.string(), "SRV01");
   {
     auto rt = Runtime::start({"", state().string(), true, false}, platform_);
@@ -141,7 +144,7 @@ TEST_F(InstallSettingsTest, PolicySourceIsTheCentralSourceAndTheSeedTheFallback)
 TEST_F(InstallSettingsTest, AGivenPolicyWinsOverTheInstalledSettings) {
   install("", "SRV01");
   const auto given = temp_ / "given.ini";
-  std::ofstream(given) << "[service]\nserver = GIVEN\n";
+  std::ofstream(given, kBinary) << "[service]\nserver = GIVEN\n";
   auto rt = Runtime::start({given.string(), state().string(), true, false}, platform_);
   ASSERT_TRUE(rt) << rt.error().message;
   EXPECT_EQ((*rt)->policy().policy.service.server, "GIVEN");
@@ -159,7 +162,7 @@ TEST_F(InstallSettingsTest, RemoveDataDeletesTheStateFolderButNotWhileItIsInUse)
     EXPECT_TRUE(fs::exists(state() / "audit.jsonl"));
   }
   fs::create_directories(state() / "connector");
-  std::ofstream(state() / "connector" / "journal.json") << "{}";
+  std::ofstream(state() / "connector" / "journal.json", kBinary) << "{}";
 
   std::istringstream in;
   std::ostringstream out, err;
