@@ -36,7 +36,7 @@ class Archiver {
   virtual platform::Result<std::unique_ptr<ArchiveWriter>> open(const std::filesystem::path& archivePath) = 0;
 };
 
-/// The zip archiver (Poco::Zip): deflated entries, written to "<name>.partial" and renamed into place by
+/// The zip archiver (Poco::Zip): files under 1 KiB stored, larger ones deflated; written to "<name>.partial" and renamed into place by
 /// finish(), so a crash never leaves a truncated archive under the final name. The archive is written to the
 /// real file system.
 std::unique_ptr<Archiver> makeZipArchiver();

@@ -22,6 +22,11 @@ using platform::Result;
 
 constexpr std::chrono::microseconds kDosEpoch{315532800LL * 1000000};  // 1980-01-01T00:00:00Z
 
+// Files smaller than this are stored, not deflated. Deflating a file sets up a fresh compressor of about 256 KiB
+// (allocated, zeroed and freed again for every entry), which for a log of a few hundred bytes costs far more than
+// compressing it and saves a few hundred bytes at most; the entry headers dominate such files anyway.
+constexpr std::size_t kStoreBelow = 1024;
+
 class ZipWriter final : public ArchiveWriter {
  public:
   explicit ZipWriter(std::filesystem::path finalPath)
@@ -54,8 +59,10 @@ class ZipWriter final : public ArchiveWriter {
       // Zip stores DOS times, which start in 1980.
       const auto micros = std::max(std::chrono::duration_cast<std::chrono::microseconds>(modified.time_since_epoch()),
                                    kDosEpoch);
+      const bool store = content.size() < kStoreBelow;
       compress_->addFile(in, Poco::DateTime(Poco::Timestamp(micros.count())),
-                         Poco::Path(entryName, Poco::Path::PATH_UNIX), Poco::Zip::ZipCommon::CM_DEFLATE,
+                         Poco::Path(entryName, Poco::Path::PATH_UNIX),
+                         store ? Poco::Zip::ZipCommon::CM_STORE : Poco::Zip::ZipCommon::CM_DEFLATE,
                          Poco::Zip::ZipCommon::CL_NORMAL);
     } catch (const Poco::Exception& e) {
       broken_ = true;  // the entry may be half written: the archive cannot be trusted any more

@@ -1,7 +1,11 @@
 // The stale-logs fixer on the real POSIX file system, in a temporary folder of its own per test.
 #include <Poco/Zip/ZipArchive.h>
 #include <Poco/Zip/ZipStream.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -48,6 +52,18 @@ class StaleLogsPosixTest : public ::testing::Test {
     return fixer->apply(fixer->plan(finding, ctx), ctx);
   }
 
+  /// Clears with `archive = none`, expects success with `files` entries removed, `links` of them links, and
+  /// nothing outside touched.
+  ApplyOutcome clearWithoutArchive(const std::string& files, const std::string& links) {
+    policy_.staleLogs.archive = "none";
+    const ApplyOutcome outcome = runOnce();
+    EXPECT_TRUE(outcome.ok) << outcome.message;
+    EXPECT_EQ(outcome.details.at("files_removed"), files);
+    EXPECT_EQ(outcome.details.at("links_removed"), links);
+    expectOutsideUntouched();
+    return outcome;
+  }
+
   void expectOutsideUntouched() {
     EXPECT_EQ(readAll(outside_ / "secret.txt"), "must survive");
     EXPECT_FALSE(fs::exists(fs::symlink_status(logs_ / "outside-dir")));
@@ -66,13 +82,8 @@ class StaleLogsPosixTest : public ::testing::Test {
 };
 
 TEST_F(StaleLogsPosixTest, SymlinkToADirectoryOutsideIsRemovedAndItsContentSurvives) {
-  policy_.staleLogs.archive = "none";
-  const ApplyOutcome outcome = runOnce();
-  EXPECT_TRUE(outcome.ok) << outcome.message;
-  EXPECT_EQ(outcome.details.at("links_removed"), "2");
-  EXPECT_EQ(outcome.details.at("files_removed"), "4");
+  const ApplyOutcome outcome = clearWithoutArchive("4", "2");
   EXPECT_EQ(outcome.details.at("bytes_removed"), "5011");
-  expectOutsideUntouched();
 }
 
 TEST_F(StaleLogsPosixTest, ZipHoldsTheArchivedFilesAndNoLinks) {
@@ -90,12 +101,71 @@ TEST_F(StaleLogsPosixTest, ZipHoldsTheArchivedFilesAndNoLinks) {
   for (auto it = zip.headerBegin(); it != zip.headerEnd(); ++it) names.insert(it->first);
   EXPECT_EQ(names, (std::set<std::string>{"Client.log", "Deploy/ClientDeploy.log"}));
 
-  const auto header = zip.findHeader("Deploy/ClientDeploy.log");
-  ASSERT_NE(header, zip.headerEnd());
-  Poco::Zip::ZipInputStream entry(in, header->second);
-  const std::string content{std::istreambuf_iterator<char>(entry), std::istreambuf_iterator<char>()};
-  EXPECT_EQ(content, std::string(5000, 'd'));
+  // A small file is stored, a larger one deflated; both read back whole.
+  const auto entryContent = [&](const std::string& name, Poco::Zip::ZipCommon::CompressionMethod method) {
+    const auto header = zip.findHeader(name);
+    EXPECT_NE(header, zip.headerEnd()) << name;
+    if (header == zip.headerEnd()) return std::string();
+    EXPECT_EQ(header->second.getCompressionMethod(), method) << name;
+    in.clear();
+    Poco::Zip::ZipInputStream entry(in, header->second);
+    return std::string{std::istreambuf_iterator<char>(entry), std::istreambuf_iterator<char>()};
+  };
+  EXPECT_EQ(entryContent("Deploy/ClientDeploy.log", Poco::Zip::ZipCommon::CM_DEFLATE), std::string(5000, 'd'));
+  EXPECT_EQ(entryContent("Client.log", Poco::Zip::ZipCommon::CM_STORE), "client log\n");
   EXPECT_FALSE(fs::exists(archive.string() + ".partial"));
+}
+
+TEST_F(StaleLogsPosixTest, LinksPlantedDeepInTheTreeAreRemovedAsLinks) {
+  const fs::path deep = logs_ / "a" / "b" / "c" / "d";
+  writeText(deep / "deep.log", "deep\n");
+  fs::create_directory_symlink(outside_, deep / "to-outside");
+  fs::create_symlink(outside_ / "secret.txt", deep / "to-secret");
+  writeText(root_ / "above.txt", "must survive too");
+  fs::create_directory_symlink(root_.path(), logs_ / "a" / "b" / "to-root");  // a link to a folder above the logs
+  const ApplyOutcome outcome = clearWithoutArchive("8", "5");
+  EXPECT_EQ(outcome.details.at("directories_removed"), "5");
+  EXPECT_EQ(readAll(root_ / "above.txt"), "must survive too");
+}
+
+/// Sets or clears the immutable attribute (chattr +i): even root cannot remove such a file. False where the
+/// file system or the process's privileges do not allow it.
+bool setImmutable(const fs::path& path, bool on) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  int flags = 0;
+  bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  if (ok) {
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+  }
+  ::close(fd);
+  return ok;
+}
+
+TEST_F(StaleLogsPosixTest, FileThatCannotBeRemovedIsSkippedReportedAndRemovedNextRun) {
+  const fs::path stuck = logs_ / "Deploy" / "Stuck.log";
+  writeText(stuck, "held\n");
+  if (!setImmutable(stuck, true)) GTEST_SKIP() << "cannot make a file immutable here (needs root and ext4-like fs)";
+  struct Release {  // the temporary folder must be removable whatever happens
+    fs::path path;
+    ~Release() { setImmutable(path, false); }
+  } release{stuck};
+
+  policy_.staleLogs.archive = "none";
+  const ApplyOutcome first = runOnce();
+  EXPECT_FALSE(first.ok);
+  EXPECT_EQ(first.details.at("skipped"), "1");
+  EXPECT_NE(first.details.at("skipped_paths").find("Deploy/Stuck.log"), std::string::npos)
+      << first.details.at("skipped_paths");
+  EXPECT_EQ(first.details.at("complete"), "true");
+  EXPECT_EQ(readAll(stuck), "held\n");
+  EXPECT_FALSE(fs::exists(logs_ / "Client.log")) << "the rest goes";
+  EXPECT_TRUE(fs::is_directory(logs_ / "Deploy")) << "a folder holding a skipped file stays";
+  EXPECT_EQ(readAll(outside_ / "secret.txt"), "must survive");
+
+  ASSERT_TRUE(setImmutable(stuck, false));
+  EXPECT_EQ(clearWithoutArchive("1", "0").details.at("skipped"), "0");
 }
 
 }  // namespace
