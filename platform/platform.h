@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "platform/change_notifier.h"
 #include "platform/file_system.h"
 #include "platform/installed_products.h"
 #include "platform/os_info.h"
@@ -26,6 +27,7 @@ struct Platform {
   ServiceManager* services = nullptr;
   InstalledProducts* products = nullptr;
   SecretStore* secrets = nullptr;
+  ChangeNotifier* changes = nullptr;  ///< null: nothing is watched, fixers wait for their interval
 };
 
 /// The platform of the machine this runs on, owning its parts.

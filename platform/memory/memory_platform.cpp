@@ -4,6 +4,6 @@ namespace remediator::platform {
 
 MemoryPlatform::MemoryPlatform(TimeSource& time)
     : clock(time), files(time), platform_{&time,     &clock,    &os,       &files,  &processes,
-                                          &registry, &services, &products, &secrets} {}
+                                          &registry, &services, &products, &secrets, &changes} {}
 
 }  // namespace remediator::platform

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "platform/memory/memory_change_notifier.h"
 #include "platform/memory/memory_file_system.h"
 #include "platform/memory/memory_installed_products.h"
 #include "platform/memory/memory_os_info.h"
@@ -32,6 +33,7 @@ struct MemoryPlatform {
   MemoryServiceManager services;
   MemoryInstalledProducts products;
   MemorySecretStore secrets;
+  MemoryChangeNotifier changes{files, registry};  ///< fires only when a test says so
 
  private:
   Platform platform_;

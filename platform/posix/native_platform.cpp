@@ -7,7 +7,8 @@
 namespace remediator::platform {
 
 // POSIX has no registry, service manager, installed-programs list or secret store in the Windows sense: those
-// stay null, and the fixers that need them report "not applicable on this platform".
+// stay null, and the fixers that need them report "not applicable on this platform". The change notifier stays
+// null too: nothing a fixer watches exists here, so the service runs fixers on their interval alone.
 struct NativePlatform::Parts {
   RealTimeSource time;
   PosixSystemClock clock;

@@ -1,4 +1,5 @@
 #include "platform/platform.h"
+#include "platform/windows/windows_change_notifier.h"
 #include "platform/windows/windows_file_system.h"
 #include "platform/windows/windows_installed_products.h"
 #include "platform/windows/windows_os_info.h"
@@ -22,6 +23,7 @@ struct NativePlatform::Parts {
   WindowsServiceManager services;
   WindowsInstalledProducts products{registry};
   WindowsSecretStore secrets;
+  WindowsChangeNotifier changes;
 };
 
 NativePlatform::NativePlatform() : parts_(std::make_unique<Parts>()) {
@@ -34,6 +36,7 @@ NativePlatform::NativePlatform() : parts_(std::make_unique<Parts>()) {
   platform_.services = &parts_->services;
   platform_.products = &parts_->products;
   platform_.secrets = &parts_->secrets;
+  platform_.changes = &parts_->changes;
 }
 
 NativePlatform::~NativePlatform() = default;

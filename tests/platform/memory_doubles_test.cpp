@@ -307,5 +307,42 @@ TEST(MemoryPlatformTest, PartsUseTheGivenTimeSource) {
   EXPECT_EQ(mem.get().clock->now(), time.now());
 }
 
+
+// --- MemoryChangeNotifier ---
+
+TEST(MemoryChangeNotifierTest, WatchesWhatExistsAndTellsOnlyItsWatchers) {
+  ManualTimeSource time;
+  MemoryPlatform platform(time);
+  platform.registry.createKey("SOFTWARE\\Watched");
+  ASSERT_TRUE(platform.files.createDirectories("C:\\Logs"));
+  auto& changes = platform.changes;
+  EXPECT_EQ(changes.watch(WatchTarget::registryKey("SOFTWARE\\Missing"), [] {}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(changes.watch(WatchTarget::folder("C:\\Nope"), [] {}).error().code, ErrorCode::kNotFound);
+
+  int keyHeard = 0;
+  int folderHeard = 0;
+  auto key = changes.watch(WatchTarget::registryKey("SOFTWARE\\Watched"), [&] { ++keyHeard; });
+  auto folder = changes.watch(WatchTarget::folder("C:\\Logs"), [&] { ++folderHeard; });
+  ASSERT_TRUE(key);
+  ASSERT_TRUE(folder);
+  EXPECT_EQ(changes.fire(WatchTarget::registryKey("SOFTWARE\\Watched")), 1);
+  EXPECT_EQ(changes.fire(WatchTarget::registryKey("SOFTWARE\\Watched", RegistryView::k32)), 0);
+  EXPECT_EQ(keyHeard, 1);
+  EXPECT_EQ(folderHeard, 0);
+
+  changes.end(WatchTarget::folder("C:\\Logs"));  // as if the folder were deleted
+  EXPECT_FALSE((*folder)->active());
+  EXPECT_EQ(changes.fire(WatchTarget::folder("C:\\Logs")), 0);
+  key->reset();
+  EXPECT_EQ(changes.fire(WatchTarget::registryKey("SOFTWARE\\Watched")), 0);
+  EXPECT_TRUE(changes.watching().empty());
+}
+
+TEST(WatchTargetTest, DescribesKeysWithTheirViewAndFoldersAsTheyAre) {
+  EXPECT_EQ(WatchTarget::registryKey("SOFTWARE\\X").describe(), "HKLM\\SOFTWARE\\X");
+  EXPECT_EQ(WatchTarget::registryKey("SOFTWARE\\X", RegistryView::k32).describe(), "HKLM\\SOFTWARE\\X (32-bit view)");
+  EXPECT_EQ(WatchTarget::folder("C:\\Logs", true).describe(), "C:\\Logs");
+}
+
 }  // namespace
 }  // namespace remediator::platform
