@@ -80,6 +80,12 @@ class Fixer {
   virtual std::string id() const = 0;
   /// Events that make the engine run this fixer at once ("connector.installed").
   virtual std::vector<std::string> triggers() const { return {}; }
+  /// What makes the engine run this fixer at once when it changes under `policy` (a registry key, a folder):
+  /// the service watches these while the fixer is not off. None by default.
+  virtual std::vector<platform::WatchTarget> watches(const policies::Policy& policy) const {
+    (void)policy;
+    return {};
+  }
   virtual Finding detect(FixerContext& ctx) = 0;
   virtual Plan plan(const Finding& finding, const FixerContext& ctx) const = 0;
   virtual ApplyOutcome apply(const Plan& plan, FixerContext& ctx) = 0;

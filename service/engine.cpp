@@ -108,6 +108,7 @@ void Engine::audit(const std::string& fixer, const std::string& event, const std
   entry.fixer = fixer;
   entry.event = event;
   entry.mode = mode;
+  if (!runTrigger_.empty()) entry.details["trigger"] = runTrigger_;
   // An audit record that cannot be written is not a reason to stop healing; the sink reports it in the
   // operational log and the gap shows in `audit verify`.
   (void)audit_.append(entry);
@@ -136,10 +137,14 @@ void Engine::publish(const std::string& event) {
   for (const auto& id : takeListeners()) scheduleFor(id).trigger(platform_.time->now());
 }
 
-void Engine::trigger(const std::string& fixerId) {
+void Engine::trigger(const std::string& fixerId, const std::string& why) {
   const auto now = platform_.time->now();
   for (const auto& fixer : fixers_.all()) {
-    if (fixerId.empty() || fixer->id() == fixerId) scheduleFor(fixer->id()).trigger(now);
+    if (!fixerId.empty() && fixer->id() != fixerId) continue;
+    scheduleFor(fixer->id()).trigger(now);
+    if (why.empty()) continue;
+    auto& reason = triggerReasons_[fixer->id()];
+    if (reason.find(why) == std::string::npos) reason += (reason.empty() ? "" : "; ") + why;
   }
 }
 
@@ -208,7 +213,8 @@ std::vector<RunReport> Engine::runDue() {
     bool ran = false;
     for (const auto& fixer : fixers_.all()) {
       if (!enabled(fixer->id()) || !scheduleFor(fixer->id()).due(platform_.time->now())) continue;
-      reports.push_back(runFixer(*fixer, RunReason::kScheduled));
+      reports.push_back(runFixer(*fixer, triggerReasons_.count(fixer->id()) ? RunReason::kTriggered
+                                                                             : RunReason::kScheduled));
       ran = true;
       for (const auto& id : takeListeners()) scheduleFor(id).trigger(platform_.time->now());
     }
@@ -250,6 +256,12 @@ RunReport Engine::runFixer(fixers::Fixer& fixer, RunReason reason) {
   auto& schedule = scheduleFor(id);
   const auto now = platform_.time->now();
   lastRunAt_[id] = now;
+  // Whatever run comes first answers the trigger; its records say why it came early.
+  std::string why;
+  if (auto it = triggerReasons_.find(id); it != triggerReasons_.end()) {
+    if (reason != RunReason::kOnce) why = it->second;
+    triggerReasons_.erase(it);
+  }
   if (settings.mode == Mode::kOff) {
     schedule.recordSuccess(now);
     RunReport report{id, "off", "-", "none", "off", "The policy turns this fixer off."};
@@ -266,9 +278,10 @@ RunReport Engine::runFixer(fixers::Fixer& fixer, RunReason reason) {
     mode = Mode::kAudit;
     modeName = "audit";
   }
+  runTrigger_ = why;
   RunReport report = runPhases(fixer, schedule, mode, modeName);
+  runTrigger_.clear();
   lastReports_[id] = report;
-  (void)reason;
   return report;
 }
 

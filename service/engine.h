@@ -58,7 +58,9 @@ class Engine {
   /// Publishes an event: fixers listening to it become due at once.
   void publish(const std::string& event);
   /// Makes one fixer (or, with an empty id, every fixer) due at once: a change notification or a control code.
-  void trigger(const std::string& fixerId);
+  /// `why` ("changed: HKLM\...\Winlogon"), when given, is recorded as detail "trigger" on every audit record of
+  /// the run it causes.
+  void trigger(const std::string& fixerId, const std::string& why = {});
   /// Takes in the requests the command line left in the state folder (breaker resets, triggers). Cheap: the
   /// service calls it every few seconds.
   void consumeRequests();
@@ -91,6 +93,8 @@ class Engine {
   std::map<std::string, RunReport> lastReports_;
   std::map<std::string, platform::SysTime> lastRunAt_;
   std::vector<std::string> pendingEvents_;
+  std::map<std::string, std::string> triggerReasons_;  // why a triggered fixer is due, until it runs
+  std::string runTrigger_;                              // why the fixer running now was triggered
 };
 
 /// Reads `<stateDir>/status.json` as written by Engine::saveStatus, rendered as a table for `remediator status`.

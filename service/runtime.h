@@ -61,6 +61,7 @@ class Runtime {
   ~Runtime();
 
   Engine& engine() { return *engine_; }
+  const fixers::FixerRegistry& fixers() const { return fixers_; }
   JsonlAuditLog& audit() { return *audit_; }
   const std::filesystem::path& stateDir() const { return stateDir_; }
   const policies::LoadedPolicy& policy() const { return *engine_->policy(); }

@@ -17,6 +17,7 @@
 
 #include "platform/platform.h"
 #include "platform/service_control.h"
+#include "service/change_triggers.h"
 #include "service/oplog.h"
 #include "service/runtime.h"
 #include "service/service_controls.h"
@@ -83,6 +84,12 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     boost::asio::steady_timer refreshTimer(io);
     auto& engine = runtime.engine();
     auto& time = *native.get().time;
+    // A change of what a fixer watches (the Winlogon key, the logs folder) makes it run within a second.
+    boost::asio::steady_timer changeTimer(io);
+    std::function<void()> scheduleChanges;
+    ChangeTriggers changes(native.get().changes, runtime.fixers(), time,
+                           [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
+                           [&] { scheduleChanges(); });
 
     std::function<void()> scheduleRun = [&] {
       const auto next = engine.nextDue();
@@ -93,9 +100,13 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       runTimer.expires_after(wait);
       runTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
+        const auto start = time.now();
+        std::vector<std::string> ran;
         for (const auto& r : engine.runDue()) {
           logInfo(r.fixer + ": " + r.finding + " -> " + r.outcome + (r.message.empty() ? "" : " (" + r.message + ")"));
+          ran.push_back(r.fixer);
         }
+        changes.ran(ran, start, time.now());
         scheduleRun();
       });
     };
@@ -104,6 +115,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       refreshTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
         runtime.refreshPolicy();
+        changes.follow(runtime.policy().policy);
         runTimer.cancel();  // the new policy may move due times
         scheduleRun();
         scheduleRefresh();
@@ -123,6 +135,22 @@ class RemediatorService final : public Poco::Util::ServerApplication {
         scheduleRequests();
       });
     };
+    scheduleChanges = [&] {
+      const auto due = changes.nextDue();
+      if (!due) return;
+      changeTimer.expires_after(std::max(platform::Millis(0),
+                                         std::chrono::duration_cast<platform::Millis>(*due - time.now())));
+      changeTimer.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (!changes.triggerDue(engine, time.now()).empty()) {
+          runTimer.cancel();
+          scheduleRun();
+        }
+        scheduleChanges();
+      });
+    };
+    changes.follow(runtime.policy().policy);
+    for (const auto& line : changes.describeWatches()) logInfo("watching " + line);
     scheduleRun();
     scheduleRefresh();
     scheduleRequests();

@@ -303,6 +303,10 @@ class AutologonFixer final : public Fixer {
  public:
   std::string id() const override { return "autologon"; }
   std::vector<std::string> triggers() const override { return {"connector.installed"}; }
+  // Whoever overwrites Winlogon (the Connector's installer, a script) is answered at once.
+  std::vector<platform::WatchTarget> watches(const policies::Policy&) const override {
+    return {platform::WatchTarget::registryKey(kWinlogonKey)};
+  }
 
   Finding detect(FixerContext& ctx) override {
     auto& platform = ctx.platform;

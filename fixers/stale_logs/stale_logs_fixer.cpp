@@ -314,6 +314,14 @@ class StaleLogsFixer final : public Fixer {
     return {"connector.uninstalled", "connector.installed"};
   }
 
+  // Logs appearing while the Connector is absent are cleared at once; a folder that is not a valid setting is
+  // not watched (detect reports it).
+  std::vector<platform::WatchTarget> watches(const policies::Policy& policy) const override {
+    auto folder = absoluteSetting(policy.staleLogs.folder, "folder");
+    if (!folder) return {};
+    return {platform::WatchTarget::folder(folder->string(), true)};
+  }
+
   Finding detect(FixerContext& ctx) override {
     if (ctx.platform.files == nullptr) return Finding::notApplicable("no file system access on this platform");
     auto settings = resolveSettings(ctx);

@@ -18,6 +18,9 @@ class TestFixer final : public fixers::Fixer {
 
   std::string id() const override { return id_; }
   std::vector<std::string> triggers() const override { return triggers_; }
+  std::vector<platform::WatchTarget> watches(const policies::Policy& policy) const override {
+    return watching ? watching(policy) : std::vector<platform::WatchTarget>{};
+  }
 
   fixers::Finding detect(fixers::FixerContext& ctx) override {
     ++detects;
@@ -54,6 +57,7 @@ class TestFixer final : public fixers::Fixer {
   std::vector<std::string> emits;
   std::function<void(fixers::FixerContext&)> onDetect;
   std::function<void(fixers::FixerContext&)> onApply;
+  std::function<std::vector<platform::WatchTarget>(const policies::Policy&)> watching;
   int detects = 0;
   int applies = 0;
 
