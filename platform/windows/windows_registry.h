@@ -7,8 +7,7 @@ namespace remediator::platform {
 /// HKEY_LOCAL_MACHINE through RegGetValueW, RegSetValueExW, RegDeleteValueW and RegEnumKeyExW, in the 64-bit or
 /// the 32-bit view (KEY_WOW64_64KEY / KEY_WOW64_32KEY). Names and text are UTF-8 here and UTF-16 in the
 /// registry; REG_EXPAND_SZ is returned unexpanded. Value types other than the five typed ones read as RegBinary.
-///
-/// Change notifications (RegNotifyChangeKeyValue) belong in a later step, beside this class.
+/// Changes of a key are watched by WindowsChangeNotifier.
 class WindowsRegistry final : public Registry {
  public:
   Result<RegistryValue> read(const std::string& key, const std::string& name,
