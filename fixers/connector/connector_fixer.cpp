@@ -585,6 +585,13 @@ class ConnectorFixer final : public Fixer {
 
   std::string id() const override { return "connector"; }
 
+  // A program installed or removed (the Connector itself, by hand or by Windows Setup) is looked at at once.
+  std::vector<platform::WatchTarget> watches(const policies::Policy&) const override {
+    constexpr const char* kUninstall = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
+    return {platform::WatchTarget::registryKey(kUninstall, platform::RegistryView::k64, true),
+            platform::WatchTarget::registryKey(kUninstall, platform::RegistryView::k32, true)};
+  }
+
   Finding detect(FixerContext& ctx) override {
     if (const auto missing = missingParts(ctx.platform); !missing.empty()) {
       return Finding::notApplicable("The connector upgrade guard needs " + missing +

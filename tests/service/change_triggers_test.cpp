@@ -241,7 +241,7 @@ TEST_F(ChangeTriggersTest, WithoutANotifierNothingIsWatched) {
   EXPECT_FALSE(none.nextDue());
 }
 
-TEST(BuiltinFixerWatchesTest, AutologonWatchesWinlogonAndStaleLogsItsFolder) {
+TEST(BuiltinFixerWatchesTest, EachFixerWatchesWhatItsPolicyNames) {
   fixers::FixerRegistry fixers;
   fixers::registerBuiltinFixers(fixers);
   policies::Policy policy;
@@ -253,6 +253,10 @@ TEST(BuiltinFixerWatchesTest, AutologonWatchesWinlogonAndStaleLogsItsFolder) {
             std::vector<WatchTarget>{WatchTarget::folder(logs.string(), true)});
   policy.staleLogs.folder = "relative\\logs";  // not a valid setting: detect reports it, nothing is watched
   EXPECT_TRUE(fixers.find("stale_logs")->watches(policy).empty());
+  const std::string uninstall = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
+  EXPECT_EQ(fixers.find("connector")->watches(policy),
+            (std::vector<WatchTarget>{WatchTarget::registryKey(uninstall, platform::RegistryView::k64, true),
+                                      WatchTarget::registryKey(uninstall, platform::RegistryView::k32, true)}));
   EXPECT_TRUE(fixers.find("clock")->watches(policy).empty());
 }
 
