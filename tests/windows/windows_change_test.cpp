@@ -120,6 +120,24 @@ TEST_F(WatchedScratchKeyTest, KeepsWatchingAfterAChangeAndStopsWhenTheSubscripti
   EXPECT_EQ(heard_.count(), beforeRemoval);
 }
 
+// What the connector fixer watches: the Uninstall keys with their subkeys, in both views.
+TEST(WindowsChangeNotifierTest, SeesASubkeyAddedBelowASubtreeWatchInEitherView) {
+  ScratchKey key;
+  WindowsRegistry registry;
+  WindowsChangeNotifier notifier;
+  for (const RegistryView view : {RegistryView::k64, RegistryView::k32}) {
+    ASSERT_TRUE(registry.write(key.path(), "marker", RegDword{1}, view));
+    Heard heard;
+    auto watch = notifier.watch(WatchTarget::registryKey(key.path(), view, true), heard.callback());
+    ASSERT_TRUE(watch) << watch.error().message;
+    const auto written = Steady::now();
+    ASSERT_TRUE(registry.write(key / "{PRODUCT-CODE}", "DisplayName", RegSz{"A Product"}, view));
+    const auto at = heard.first(1s);
+    ASSERT_TRUE(at) << "no notification within one second, view " << (view == RegistryView::k64 ? 64 : 32);
+    EXPECT_LE(*at - written, 1s);
+  }
+}
+
 TEST(WindowsChangeNotifierTest, SeesAChangeOfTheRealWinlogonKeyWithinOneSecond) {
   WindowsRegistry registry;
   const std::string probe = "RemediatorWatchProbe-" + testing::uniqueSuffix();
