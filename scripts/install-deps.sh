@@ -9,6 +9,8 @@ packages=(
   libboost-date-time-dev
   libpoco-dev googletest libgtest-dev libbenchmark-dev
   chrony faketime
+  # The end-to-end scenario: its loopback web server and JSON checks (python3), process lookups (procps).
+  python3 procps
   # The Windows build: mingw-w64, Wine to run its tests, MSI tools, and what building Debian's Poco and Boost
   # source packages for mingw needs (dpkg-source, Boost's b2).
   g++-mingw-w64-x86-64-posix wine wine64 msitools wixl dpkg-dev libboost1.74-tools-dev

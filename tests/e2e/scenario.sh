@@ -243,12 +243,16 @@ ok "the connector guard saw the Connector and recorded the OS (journal: steady)"
 
 # --- 4 + 5 ----------------------------------------------------------------------------------------------------------
 step "Windows Setup announces an upgrade: the Connector goes; the service is killed; the OS changes; reboot"
+seq_before=$(last_seq)
+# Setup's hook would run `sc control Remediator 128`. Wine's sc has no control verb, so where it refuses, the test
+# helper sends the same code through ControlService, which is all that sc control does.
 if win sc control Remediator 128 >/dev/null 2>&1; then
   say "sc control Remediator 128 (what Setup's preinstall hook would send) was accepted"
 else
-  echo "   note: sc control Remediator 128 was not accepted by this build; using remediator upgrade prepare"
-  remediator upgrade prepare --state-dir "$state_win" --reason "e2e: Windows Setup preinstall" >/dev/null || fail "upgrade prepare failed"
+  win "$helper" control Remediator 128 >/dev/null || fail "control 128 was not accepted by the Remediator service"
+  say "sent control code 128 to the service (ControlService, as sc control does on Windows: Wine's sc has no control verb)"
 fi
+wait_until 20 'audit_has service control_received ok "" "$seq_before"' || fail "no control_received record for control 128"
 wait_until 120 'test "$(journal_state)" = awaiting_upgrade' || fail "journal is '$(journal_state)', not awaiting_upgrade"
 installed "$connector_code" && fail "the Connector is still installed"
 ok "Connector uninstalled; the journal says awaiting_upgrade"
