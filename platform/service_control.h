@@ -13,11 +13,14 @@ namespace remediator::platform {
 
 /// How the service manager restarts the service after a failure: after `restartDelaySeconds` on each of the
 /// first three failures, the count going back to zero after `resetSeconds` without one; a stop with a non-zero
-/// exit code counts as a failure too.
+/// exit code counts as a failure too. At shutdown the service manager waits up to `preshutdownSeconds` for the
+/// service to finish its current step (Windows' own default since build 15063 is 10 s, short for a step that
+/// runs an installer).
 struct ServiceRecovery {
   unsigned restartDelaySeconds = 60;
   unsigned resetSeconds = 24 * 60 * 60;
   unsigned restarts = 3;
+  unsigned preshutdownSeconds = 60;
 };
 
 /// The product's recovery settings (see platform/windows/README.md).
@@ -28,8 +31,8 @@ inline constexpr ServiceRecovery kServiceRecovery{};
 /// service manager this does nothing.
 Result<void> setServiceCommandLine(const std::string& serviceName, const std::filesystem::path& exe);
 
-/// Sets the failure actions of the service `serviceName` (ChangeServiceConfig2W: restart actions and the
-/// non-zero-exit flag) to `recovery`. Idempotent: run at registration and at every start, since an installer
+/// Sets the failure actions of the service `serviceName` (ChangeServiceConfig2W: restart actions, pre-shutdown
+/// timeout and the non-zero-exit flag) to `recovery`. Idempotent: run at registration and at every start, since an installer
 /// may register the service without them. kNotSupported when the service manager took the restart actions but
 /// not the non-zero-exit flag (Wine). On a platform without a service manager this does nothing.
 Result<void> applyServiceRecovery(const std::string& serviceName, const ServiceRecovery& recovery);

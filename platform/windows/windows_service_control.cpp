@@ -39,6 +39,11 @@ Result<void> applyServiceRecovery(const std::string& serviceName, const ServiceR
   if (!::ChangeServiceConfig2W((*service)->get(), SERVICE_CONFIG_FAILURE_ACTIONS, &failure)) {
     return lastWin32Failure("set the failure actions of", subject);
   }
+  SERVICE_PRESHUTDOWN_INFO preshutdown{};
+  preshutdown.dwPreshutdownTimeout = recovery.preshutdownSeconds * 1000;
+  if (!::ChangeServiceConfig2W((*service)->get(), SERVICE_CONFIG_PRESHUTDOWN_INFO, &preshutdown)) {
+    return lastWin32Failure("set the pre-shutdown timeout of", subject);
+  }
   SERVICE_FAILURE_ACTIONS_FLAG flag{};
   flag.fFailureActionsOnNonCrashFailures = TRUE;  // a stop with a non-zero exit code is a failure too
   if (!::ChangeServiceConfig2W((*service)->get(), SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag)) {

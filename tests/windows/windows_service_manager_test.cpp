@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <vector>
 
 #include "platform/service_control.h"
@@ -83,6 +84,7 @@ struct ServiceConfigView {
   bool failureActionsRead = false;
   DWORD resetPeriod = 0;
   std::vector<SC_ACTION> actions;
+  std::optional<DWORD> preshutdownMs;
 };
 
 ServiceConfigView readConfig(const std::string& name) {
@@ -106,6 +108,11 @@ ServiceConfigView readConfig(const std::string& name) {
     view.failureActionsRead = true;
     view.resetPeriod = failure->dwResetPeriod;
     view.actions.assign(failure->lpsaActions, failure->lpsaActions + failure->cActions);
+  }
+  SERVICE_PRESHUTDOWN_INFO preshutdown{};
+  if (::QueryServiceConfig2W(service, SERVICE_CONFIG_PRESHUTDOWN_INFO, reinterpret_cast<BYTE*>(&preshutdown),
+                             sizeof preshutdown, &needed)) {
+    view.preshutdownMs = preshutdown.dwPreshutdownTimeout;
   }
   ::CloseServiceHandle(service);
   ::CloseServiceHandle(manager);
@@ -133,6 +140,8 @@ TEST(ServiceControlTest, SetsRestartOnFailureActions) {
     EXPECT_NE(applied.error().message.find("FAILURE_ACTIONS_FLAG"), std::string::npos);
   }
   const auto view = readConfig(service.name());
+  ASSERT_TRUE(view.preshutdownMs.has_value()) << "QueryServiceConfig2W(SERVICE_CONFIG_PRESHUTDOWN_INFO) failed";
+  EXPECT_EQ(*view.preshutdownMs, 60000u) << "the SCM waits a minute for the current step at shutdown";
   if (!view.failureActionsRead || view.actions.empty()) {
     // Wine takes the failure actions without storing them (a FIXME in its services.exe), so QueryServiceConfig2W
     // reads back none; on Windows the checks below run.
