@@ -24,5 +24,5 @@ say "Building remediator.exe and its MSI (ccache makes a second run fast)"
 cmake --preset windows >/dev/null
 cmake --build --preset windows --target remediator_msi windows_test_helper
 
-say "The demo: a fresh Windows 10 PC under Wine, healed by the Remediator service (about 5 minutes)"
+say "The demo: a fresh Windows 10 PC under Wine, healed by the Remediator service (2 to 3 minutes)"
 bash tests/e2e/scenario.sh "$repo/build/windows" --narrate
