@@ -4,8 +4,8 @@
 
 namespace remediator::platform {
 
-/// The file system on Windows, through the W functions: no operation follows a reparse point (symbolic link,
-/// junction, mount point) at the last component of its path. status() and list() describe one as kLink,
+/// The file system on Windows, through the W functions: no path operation follows a reparse point (symbolic
+/// link, junction, mount point) at the last component of its path, and openDirectory() follows none at all. status() and list() describe one as kLink,
 /// readFile() and list() refuse one, and removeFile() on one removes the link and leaves its target alone. A
 /// file another process holds open without FILE_SHARE_DELETE cannot be removed or replaced: kBusy.
 class WindowsFileSystem final : public FileSystem {
@@ -20,6 +20,10 @@ class WindowsFileSystem final : public FileSystem {
   Result<void> removeFile(const std::filesystem::path& path) override;
   Result<void> removeDirectory(const std::filesystem::path& path) override;
   Result<void> createDirectories(const std::filesystem::path& path) override;
+  /// Holds the directory open (a handle opened on the reparse point itself, never through it) and opens,
+  /// reads and deletes every entry relative to that handle (NtCreateFile with a root directory, deletion through
+  /// the entry's own handle), so a folder swapped for a junction while a walk works in it cannot redirect it.
+  Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::filesystem::path& dir) override;
 };
 
 }  // namespace remediator::platform
