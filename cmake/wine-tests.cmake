@@ -29,7 +29,9 @@ set_tests_properties(WinePrefix.Stop PROPERTIES FIXTURES_CLEANUP wine_prefix LAB
 function(remediator_add_wine_tests name)
   gtest_add_tests(TARGET ${name} TEST_LIST tests)
   if(tests)
+    # A test whose filter selects nothing (a stale or failed build of the suite) must not count as passed.
     set_tests_properties(${tests} PROPERTIES LABELS ${name} FIXTURES_REQUIRED wine_prefix
-                                             SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+                                             SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
+                                             FAIL_REGULAR_EXPRESSION "\\[==========\\] 0 tests from 0 test suites ran")
   endif()
 endfunction()
