@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 namespace remediator::platform {
 
@@ -36,6 +37,22 @@ std::optional<SysTime> parseUtc(const std::string& text) {
   const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;
   return SysTime{sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms}};
+}
+
+std::chrono::minutes localUtcOffset(SysTime t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm local{};
+  std::tm utc{};
+#if defined(_WIN32)
+  localtime_s(&local, &tt);
+  gmtime_s(&utc, &tt);
+#else
+  localtime_r(&tt, &local);
+  gmtime_r(&tt, &utc);
+#endif
+  utc.tm_isdst = local.tm_isdst;
+  const auto diff = std::difftime(std::mktime(&local), std::mktime(&utc));
+  return std::chrono::minutes(static_cast<long>(diff / 60));
 }
 
 }  // namespace remediator::platform

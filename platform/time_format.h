@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -12,5 +13,8 @@ namespace remediator::platform {
 std::string formatUtc(SysTime t);
 /// Parses what formatUtc writes (the milliseconds are optional); nullopt when malformed.
 std::optional<SysTime> parseUtc(const std::string& text);
+
+/// The offset from UTC of the machine's own time zone at instant `t` (daylight saving included).
+std::chrono::minutes localUtcOffset(SysTime t);
 
 }  // namespace remediator::platform

@@ -1,7 +1,6 @@
 #include "service/scheduler.h"
 
 #include <algorithm>
-#include <ctime>
 
 namespace remediator::service {
 
@@ -25,22 +24,6 @@ bool rangeContains(const policies::MaintenanceRange& r, int m) {
 }
 
 }  // namespace
-
-std::chrono::minutes localUtcOffset(SysTime t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm local{};
-  std::tm utc{};
-#if defined(_WIN32)
-  localtime_s(&local, &tt);
-  gmtime_s(&utc, &tt);
-#else
-  localtime_r(&tt, &local);
-  gmtime_r(&tt, &utc);
-#endif
-  utc.tm_isdst = local.tm_isdst;
-  const auto diff = std::difftime(std::mktime(&local), std::mktime(&utc));
-  return std::chrono::minutes(static_cast<long>(diff / 60));
-}
 
 Millis splayFor(const std::string& host, const std::string& fixerId, Millis interval, Millis splayMax) {
   const auto span = std::min(interval, splayMax).count();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "platform/time_format.h"
 #include "platform/time_source.h"
 #include "policies/policy.h"
 
@@ -17,8 +18,8 @@ using platform::SysTime;
 
 /// Local time's offset from UTC at a given instant; injected so tests do not depend on the machine's zone.
 using UtcOffsetFn = std::function<std::chrono::minutes(SysTime)>;
-/// The offset of the machine's own time zone.
-std::chrono::minutes localUtcOffset(SysTime t);
+/// The offset of the machine's own time zone (from platform/, which knows the OS's time-zone calls).
+using platform::localUtcOffset;
 
 /// A stable per-host, per-fixer delay in [0, min(interval, splayMax)): FNV-1a of "host/fixer", as CFEngine's
 /// splaytime does, so a fleet spreads its runs and each host keeps the same slot across restarts.
