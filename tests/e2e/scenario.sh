@@ -316,7 +316,14 @@ step "Uninstall: the service and the program go, the audit log stays and verifie
 msi /x "$new_code" /qn /l*v "$(winpath "$work/uninstall.log")" || fail "the uninstall failed"
 installed "$new_code" && fail "Remediator is still installed"
 [ -z "$(service_state Remediator)" ] || fail "the service is still registered ($(service_state Remediator))"
-[ ! -e "$C/Program Files/Remediator/remediator.exe" ] || fail "remediator.exe is still there"
+# The SCM reports the service stopped a moment before its process has let go of remediator.exe; Windows
+# Installer then removes the file at the next boot (PendingFileRenameOperations), as Windows does too.
+exe_gone() {
+  [ ! -e "$C/Program Files/Remediator/remediator.exe" ] ||
+    win reg query 'HKLM\System\CurrentControlSet\Control\Session Manager' /v PendingFileRenameOperations 2>/dev/null |
+      grep -qi 'Remediator\\remediator.exe'
+}
+wait_until 20 exe_gone || fail "remediator.exe is still there and not scheduled for removal at the next boot"
 win reg query "$settings" >/dev/null 2>&1 && fail "HKLM\\SOFTWARE\\Remediator is still there"
 [ -f "$data/audit.jsonl" ] && [ -f "$data/policy.ini" ] || fail "the uninstall removed the audit log or the policy"
 remediator audit verify --state-dir "$state_win" | grep -q intact || fail "audit verify after uninstall"
