@@ -4,7 +4,8 @@
 # Poco and Boost built for mingw by scripts/build-mingw-deps.sh, in a cache outside the clone. The script returns
 # at once when the cache is complete and otherwise builds it (about 7 minutes), printing its progress.
 set(REMEDIATOR_MINGW_DEPS "" CACHE PATH "Prefix of the mingw builds of Poco and Boost (empty: build or reuse the cache)")
-if(NOT REMEDIATOR_MINGW_DEPS)
+# A prefix from before libsodium was added lacks libsodium/: the script then builds only that into it.
+if(NOT REMEDIATOR_MINGW_DEPS OR NOT EXISTS "${REMEDIATOR_MINGW_DEPS}/libsodium/.complete")
   execute_process(COMMAND bash "${PROJECT_SOURCE_DIR}/scripts/build-mingw-deps.sh"
                   RESULT_VARIABLE deps_rc OUTPUT_VARIABLE deps_out OUTPUT_STRIP_TRAILING_WHITESPACE)
   if(NOT deps_rc EQUAL 0)
@@ -18,8 +19,8 @@ if(NOT EXISTS "${REMEDIATOR_MINGW_DEPS}/.complete")
                       "(no .complete stamp); clear it to let scripts/build-mingw-deps.sh build one")
 endif()
 message(STATUS "Windows build: Poco and Boost from ${REMEDIATOR_MINGW_DEPS}")
-list(PREPEND CMAKE_PREFIX_PATH "${REMEDIATOR_MINGW_DEPS}")
-list(APPEND CMAKE_FIND_ROOT_PATH "${REMEDIATOR_MINGW_DEPS}")
+list(PREPEND CMAKE_PREFIX_PATH "${REMEDIATOR_MINGW_DEPS}" "${REMEDIATOR_MINGW_DEPS}/libsodium")
+list(APPEND CMAKE_FIND_ROOT_PATH "${REMEDIATOR_MINGW_DEPS}" "${REMEDIATOR_MINGW_DEPS}/libsodium")
 set(Boost_USE_STATIC_LIBS ON)
 set(Boost_USE_STATIC_RUNTIME ON)
 set(Boost_USE_MULTITHREADED ON)

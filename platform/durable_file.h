@@ -58,6 +58,12 @@ class RewritableFile {
 /// Writes a whole file so a crash leaves the old or the new content: temp file, flush, rename.
 Result<void> writeFileDurably(const std::filesystem::path& path, const std::string& data);
 
+/// Creates `path` holding `data`, readable and writable by its owner alone, flushed to disk; never replaces a file
+/// that exists (kBusy then). POSIX: mode 0600, whatever the umask. Windows: a protected DACL with one ACE, full
+/// control for the user who creates it (no inherited ACEs, so not even Administrators or SYSTEM can read it
+/// without taking ownership first). For secrets that live in a file: a policy signing key.
+Result<void> createPrivateFile(const std::filesystem::path& path, const std::string& data);
+
 /// Reads a whole file; kNotFound when it does not exist.
 Result<std::string> readWholeFile(const std::filesystem::path& path);
 

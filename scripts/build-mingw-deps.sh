@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # Builds the Windows (mingw-w64) dependencies Debian does not ship: static Poco (Foundation, XML, JSON, Util, Net,
-# Zip) and static Boost (log, thread, filesystem, date_time), from Debian's own source packages of the versions
-# installed on this machine. The result goes to a cache folder outside the repository, keyed by those versions,
-# and is reused when present, so only the first run on a machine pays the ~7 minutes.
+# Zip), static Boost (log, thread, filesystem, date_time) and static libsodium (policy signatures), from Debian's
+# own source packages of the versions installed on this machine. The result goes to a cache folder outside the
+# repository, keyed by those versions, and is reused when present, so only the first run on a machine pays the
+# ~7 minutes. libsodium has its own stamp in the prefix's libsodium/ folder: a cache built before it was added
+# stays valid and only libsodium (about a minute) is built into it.
 #
 #   scripts/build-mingw-deps.sh                 build if missing, then print the prefix on the last line
 #   scripts/build-mingw-deps.sh --print-prefix  only print where the prefix is (or would be)
 #
 # Environment: REMEDIATOR_MINGW_CACHE (default ~/.cache/remediator-mingw), REMEDIATOR_MINGW_JOBS (default 2).
 # Needs: g++-mingw-w64-x86-64-posix, dpkg-dev, cmake, ninja-build, libboost-tools-dev's b2 (Debian's /usr/bin/b2),
-# and network access to the machine's own Debian mirror.
+# libsodium-dev (for its version), and network access to the machine's own Debian mirror.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${REMEDIATOR_MINGW_CACHE:-$HOME/.cache/remediator-mingw}"
 jobs="${REMEDIATOR_MINGW_JOBS:-2}"
 triple=x86_64-w64-mingw32
-# Bump when the recipe below changes in a way that needs a rebuild of an existing cache entry.
+# Bump when the recipe below changes in a way that needs a rebuild of an existing cache entry (Poco and Boost).
 recipe=1
+# The same for libsodium alone.
+sodium_recipe=1
 
 say() { printf 'mingw-deps [%4ds]: %s\n' "$SECONDS" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -28,42 +32,48 @@ source_of() {  # binary package -> "source-package version"
 }
 read -r poco_src poco_ver < <(source_of libpoco-dev)
 read -r boost_src boost_ver < <(source_of libboost1.74-dev)
+read -r sodium_src sodium_ver < <(source_of libsodium-dev)
 prefix="$cache/poco-${poco_ver}-boost-${boost_ver}"
 stamp="$prefix/.complete"
+sodium_prefix="$prefix/libsodium"
+sodium_stamp="$sodium_prefix/.complete"
+
+poco_boost_ready() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "recipe $recipe" ]; }
+sodium_ready() { [ -f "$sodium_stamp" ] && [ "$(cat "$sodium_stamp")" = "libsodium $sodium_ver recipe $sodium_recipe" ]; }
 
 if [ "${1:-}" = "--print-prefix" ]; then
   echo "$prefix"
   exit 0
 fi
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "recipe $recipe" ]; then
+if poco_boost_ready && sodium_ready; then
   say "using cached $prefix"
   echo "$prefix"
   exit 0
 fi
 
-for tool in $triple-g++-posix $triple-windmc $triple-windres cmake ninja b2 dpkg-source; do
+for tool in $triple-g++-posix $triple-gcc-posix $triple-windmc $triple-windres cmake ninja b2 dpkg-source make \
+            autoreconf libtoolize; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/install-deps.sh installs it)"
 done
 
 mkdir -p "$cache"
-# One builder per cache: a second caller waits, then finds the stamp.
+# One builder per cache: a second caller waits, then finds the stamps.
 exec 9>"$cache/.lock"
 if ! flock -n 9; then
   say "another build of the mingw dependencies is running; waiting for it"
   flock 9
 fi
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "recipe $recipe" ]; then
+if poco_boost_ready && sodium_ready; then
   say "using cached $prefix (built meanwhile)"
   echo "$prefix"
   exit 0
 fi
 
-say "building Poco $poco_ver and Boost $boost_ver for $triple into $prefix (first run only, ~7 min with -j$jobs)"
 work="$cache/work-$$"
-staging="$prefix.partial"
-rm -rf "$staging"
-mkdir -p "$work" "$staging/logs"
+mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
+logs="$cache/logs"  # the source download's logs; each build keeps its own in its prefix
+mkdir -p "$logs"
 
 # Runs a long command with its output in a log file and a progress line every 20 s; on failure shows the tail.
 run_logged() {
@@ -91,8 +101,10 @@ run_logged() {
 # this machine already uses. The downloaded source packages stay in the cache, so a rebuild needs no network.
 sources="$cache/sources"
 mkdir -p "$sources"
-poco_dsc="$sources/${poco_src}_${poco_ver#*:}.dsc"
-boost_dsc="$sources/${boost_src}_${boost_ver#*:}.dsc"
+dsc_of() { echo "$sources/${1}_${2#*:}.dsc"; }  # source package, version -> its .dsc in the cache
+poco_dsc="$(dsc_of "$poco_src" "$poco_ver")"
+boost_dsc="$(dsc_of "$boost_src" "$boost_ver")"
+sodium_dsc="$(dsc_of "$sodium_src" "$sodium_ver")"
 complete_source() {  # the .dsc and every file it lists are present
   [ -f "$1" ] || return 1
   local f
@@ -100,7 +112,13 @@ complete_source() {  # the .dsc and every file it lists are present
     [ -f "$(dirname "$1")/$f" ] || return 1
   done
 }
-if ! complete_source "$poco_dsc" || ! complete_source "$boost_dsc"; then
+wanted=()  # "package=version" of every source package this run builds and lacks
+if ! poco_boost_ready; then
+  complete_source "$poco_dsc" || wanted+=("$poco_src=$poco_ver")
+  complete_source "$boost_dsc" || wanted+=("$boost_src=$boost_ver")
+fi
+sodium_ready || complete_source "$sodium_dsc" || wanted+=("$sodium_src=$sodium_ver")
+if [ ${#wanted[@]} -gt 0 ]; then
   apt_dir="$work/apt"
   mkdir -p "$apt_dir/sources.list.d" "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
   for f in /etc/apt/sources.list.d/*.sources; do
@@ -122,11 +140,19 @@ if ! complete_source "$poco_dsc" || ! complete_source "$boost_dsc"; then
     -o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourceParts=$apt_dir/sources.list.d"
     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=root"
   )
-  run_logged "apt source index" "$staging/logs/apt-update.log" '.*' apt-get "${apt_opts[@]}" update
+  run_logged "apt source index" "$logs/apt-update.log" '.*' apt-get "${apt_opts[@]}" update
   cd "$sources"
-  run_logged "download $poco_src $poco_ver, $boost_src $boost_ver" "$staging/logs/apt-source.log" 'Get.*' \
-    apt-get "${apt_opts[@]}" source --download-only "$poco_src=$poco_ver" "$boost_src=$boost_ver"
+  run_logged "download ${wanted[*]}" "$logs/apt-source.log" 'Get.*' \
+    apt-get "${apt_opts[@]}" source --download-only "${wanted[@]}"
 fi
+
+# Poco and Boost, built together into a fresh prefix (the body is the recipe as it was before libsodium joined).
+build_poco_boost() {
+say "building Poco $poco_ver and Boost $boost_ver for $triple into $prefix (first run only, ~7 min with -j$jobs)"
+staging="$prefix.partial"
+rm -rf "$staging"
+mkdir -p "$staging/logs"
+cp "$logs"/* "$staging/logs/" 2>/dev/null || true
 run_logged "unpack sources" "$staging/logs/unpack.log" '.*' \
   sh -c "dpkg-source --no-check -x '$poco_dsc' '$work/poco' && dpkg-source --no-check -x '$boost_dsc' '$work/boost'"
 poco_dir="$work/poco"
@@ -195,5 +221,34 @@ run_logged "boost build" "$staging/logs/boost-build.log" '(gcc\.compile\.c\+\+|g
 echo "recipe $recipe" >"$staging/.complete"
 rm -rf "$prefix"
 mv "$staging" "$prefix"
-say "done: $prefix ($(du -sh "$prefix" | cut -f1))"
+say "Poco and Boost done: $prefix ($(du -sh "$prefix" | cut -f1))"
+}
+
+# --- libsodium ----------------------------------------------------------------------------------------------------
+# Its own autotools build: static only, into the prefix's libsodium/ folder,
+# which windows.cmake searches. SODIUM_STATIC is defined by the project for its users.
+build_sodium() {
+  say "building libsodium $sodium_ver for $triple into $sodium_prefix"
+  local staging="$sodium_prefix.partial" dir="$work/libsodium"
+  rm -rf "$staging"
+  mkdir -p "$staging/logs"
+  run_logged "libsodium unpack" "$staging/logs/unpack.log" '.*' dpkg-source --no-check -x "$sodium_dsc" "$dir"
+  cd "$dir"
+  # Debian's source is the git tree without a generated configure (its rules run autoreconf, as we do).
+  run_logged "libsodium autoreconf" "$staging/logs/autoreconf.log" '.*' autoreconf -fi
+  run_logged "libsodium configure" "$staging/logs/configure.log" 'checking [^.]*' \
+    env CC="$triple-gcc-posix" ./configure --host="$triple" --disable-shared --enable-static --prefix="$staging" \
+      --disable-dependency-tracking
+  run_logged "libsodium build" "$staging/logs/build.log" '[A-Za-z0-9_]+\.(lo|la)' nice -n 10 make -j"$jobs"
+  run_logged "libsodium install" "$staging/logs/install.log" '.*' make install
+  [ -f "$staging/lib/libsodium.a" ] && [ -f "$staging/include/sodium.h" ] || die "libsodium did not install into $staging"
+  echo "libsodium $sodium_ver recipe $sodium_recipe" >"$staging/.complete"
+  rm -rf "$sodium_prefix"
+  mv "$staging" "$sodium_prefix"
+  say "libsodium done: $sodium_prefix ($(du -sh "$sodium_prefix" | cut -f1))"
+}
+
+poco_boost_ready || build_poco_boost
+sodium_ready || build_sodium
+say "done: $prefix"
 echo "$prefix"

@@ -136,6 +136,24 @@ Result<void> writeFileDurably(const fs::path& path, const std::string& data) {
   return PosixFileSystem().writeFileAtomic(path, data);
 }
 
+Result<void> createPrivateFile(const fs::path& path, const std::string& data) {
+  // O_EXCL | O_NOFOLLOW: a file or a link planted at the name is never written through or replaced.
+  const int fd = retryOpen(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return fail(ErrorCode::kBusy, path.string() + " already exists; it is not replaced");
+    return ioError("create", path, errno);
+  }
+  int err = ::fchmod(fd, 0600) != 0 ? errno : 0;  // the umask may have taken bits away, never added any
+  if (err == 0) err = writeAll(fd, data.data(), data.size()).second;
+  if (err == 0) err = dataSync(fd);
+  ::close(fd);
+  if (err != 0) {
+    ::unlink(path.c_str());
+    return ioError("write", path, err);
+  }
+  return syncDirectory(parentOf(path));
+}
+
 Result<std::string> readWholeFile(const fs::path& path) { return readRegularFile(path, FollowLinks::kYes); }
 
 Result<void> syncDirectory(const fs::path& dir) {

@@ -3,6 +3,8 @@
 #include "platform/durable_file.h"
 
 #include <windows.h>
+// After windows.h: ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW.
+#include <sddl.h>
 
 #include <atomic>
 
@@ -118,6 +120,52 @@ Result<void> writeFileDurably(const fs::path& path, const std::string& data) {
     return win32Failure("replace", displayPath(path), err);
   }
   return {};
+}
+
+Result<void> createPrivateFile(const fs::path& path, const std::string& data) {
+  // The creating user's SID, from the process token, for a DACL of one ACE: "D:P(A;;FA;;;<sid>)".
+  UniqueHandle token;
+  {
+    HANDLE raw = nullptr;
+    if (!::OpenProcessToken(::GetCurrentProcess(), TOKEN_QUERY, &raw)) {
+      return lastWin32Failure("read the user of this process to create", displayPath(path));
+    }
+    token.reset(raw);
+  }
+  DWORD size = 0;
+  ::GetTokenInformation(token.get(), TokenUser, nullptr, 0, &size);
+  std::string buffer(size, '\0');
+  if (size == 0 || !::GetTokenInformation(token.get(), TokenUser, buffer.data(), size, &size)) {
+    return lastWin32Failure("read the user of this process to create", displayPath(path));
+  }
+  LPWSTR sidText = nullptr;
+  if (!::ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &sidText)) {
+    return lastWin32Failure("read the user of this process to create", displayPath(path));
+  }
+  const std::wstring sddl = L"D:P(A;;FA;;;" + std::wstring(sidText) + L")";
+  ::LocalFree(sidText);
+  PSECURITY_DESCRIPTOR descriptor = nullptr;
+  if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor, nullptr)) {
+    return lastWin32Failure("build the owner-only security descriptor for", displayPath(path));
+  }
+  SECURITY_ATTRIBUTES attributes{sizeof attributes, descriptor, FALSE};
+  UniqueHandle file(::CreateFileW(win32Path(path).c_str(), GENERIC_WRITE, 0, &attributes, CREATE_NEW,
+                                  FILE_ATTRIBUTE_NORMAL, nullptr));
+  const DWORD createError = ::GetLastError();
+  ::LocalFree(descriptor);
+  if (!file) {
+    if (createError == ERROR_FILE_EXISTS || createError == ERROR_ALREADY_EXISTS) {
+      return fail(ErrorCode::kBusy, displayPath(path) + " already exists; it is not replaced");
+    }
+    return win32Failure("create", displayPath(path), createError);
+  }
+  auto written = writeToFile(file.get(), data, path);
+  if (written && !::FlushFileBuffers(file.get())) written = lastWin32Failure("flush", displayPath(path));
+  if (!written) {
+    file.reset();
+    ::DeleteFileW(win32Path(path).c_str());
+  }
+  return written;
 }
 
 Result<std::string> readWholeFile(const fs::path& path) {

@@ -1,5 +1,7 @@
 #include "platform/posix/posix_file_system.h"
 
+#include "platform/durable_file.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -37,6 +39,27 @@ class PosixFileSystemTest : public ::testing::Test {
   ScopedTempDir outside_;  // link targets live here, away from the tree being worked on
   PosixFileSystem files_;
 };
+
+TEST(PrivateFileTest, IsOwnerOnlyWhateverTheUmaskAndNeverReplacesOrFollowsALink) {
+  ScopedTempDir dir;
+  const mode_t old = ::umask(0);  // the most permissive umask: the file must still be 0600
+  auto created = createPrivateFile(dir.path() / "policy.key", "secret\n");
+  ::umask(old);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat((dir.path() / "policy.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(readWholeFile(dir.path() / "policy.key").value(), "secret\n");
+  auto again = createPrivateFile(dir.path() / "policy.key", "other\n");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kBusy);
+  EXPECT_EQ(readWholeFile(dir.path() / "policy.key").value(), "secret\n");
+  // A link planted at the name (to a file someone else can read) is not written through.
+  std::ofstream(dir.path() / "elsewhere") << "";
+  fs::create_symlink(dir.path() / "elsewhere", dir.path() / "planted.key");
+  EXPECT_FALSE(createPrivateFile(dir.path() / "planted.key", "secret\n").ok());
+  EXPECT_EQ(readWholeFile(dir.path() / "elsewhere").value(), "");
+}
 
 TEST_F(PosixFileSystemTest, StatusReportsTypeSizeAndTime) {
   writeText(tree_ / "a.log", "12345");
