@@ -217,6 +217,14 @@ const std::vector<KeySpec>& buildSchema() {
        .doc = "Where the policy is refreshed from: a path, a UNC path or an http:// URL; empty: the file the "
               "service was started with."},
       {.section = "service",
+       .key = "serial",
+       .type = VT::kInt,
+       .field = +[](Policy& p) -> int& { return p.service.serial; },
+       .min = 0,
+       .max = 2147483647,
+       .doc = "The policy's number, raised on every publish; with signed policies a lower serial than the last "
+              "accepted one, or the same serial with other content, is refused."},
+      {.section = "service",
        .key = "refresh",
        .type = VT::kDuration,
        .field = +[](Policy& p) -> Duration& { return p.service.refresh; },

@@ -21,6 +21,7 @@
 #include "policies/value_syntax.h"
 #include "remediator_version.h"
 #include "service/audit_log.h"
+#include "service/policy_commands.h"
 #include "service/runtime.h"
 #include "platform/time_format.h"
 
@@ -104,6 +105,43 @@ int cmdPolicyShow(const Parsed& p, CliIo& io, platform::Platform&) {
   }
   io.out << (p.has("json") ? policies::effectivePolicyJson(loaded->policy) : policies::effectivePolicyIni(loaded->policy));
   return kExitOk;
+}
+
+int cmdPolicyKeygen(const Parsed& p, CliIo& io, platform::Platform&) {
+  if (!p.has("out") || !p.positional.empty()) {
+    io.err << "policy keygen takes --out DIR\n";
+    return kExitUsage;
+  }
+  return policyKeygen(p.get("out"), io.out, io.err);
+}
+
+int cmdPolicySign(const Parsed& p, CliIo& io, platform::Platform&) {
+  if (p.positional.size() != 1 || !p.has("key")) {
+    io.err << "policy sign takes one FILE and --key PRIVATE\n";
+    return kExitUsage;
+  }
+  return policySign(p.positional[0], p.get("key"), io.out, io.err);
+}
+
+int cmdPolicyVerify(const Parsed& p, CliIo& io, platform::Platform& platform) {
+  if (p.positional.size() != 1) {
+    io.err << "policy verify takes one FILE\n";
+    return kExitUsage;
+  }
+  if (p.has("key")) {
+    auto keys = keysFromArgument(p.get("key"));
+    if (!keys) {
+      io.err << "policy verify: " << keys.error().message << "\n";
+      return kExitUsage;
+    }
+    return policyVerify(p.positional[0], *keys, "--key", io.out, io.err);
+  }
+  auto trust = readPolicyTrust(platform.registry, stateDirOf(p));
+  if (!trust) {
+    io.err << "policy verify: " << trust.error().message << "\n";
+    return kExitUsage;
+  }
+  return policyVerify(p.positional[0], trust->keys, trust->keysOrigin, io.out, io.err);
 }
 
 std::filesystem::path auditPathOf(const Parsed& p) {
@@ -353,6 +391,24 @@ std::vector<Command> commands() {
        nullptr, cmdPolicyValidate},
       {"policy show", "policy show FILE [--json]", "Prints the effective policy, defaults filled in.",
        [](OptionSet& s) { s.addOption(flag("json", "print JSON")); }, cmdPolicyShow},
+      {"policy keygen", "policy keygen --out DIR",
+       "Makes a policy signing key pair in DIR: policy-<id>.key (private, owner-only; keep it on the "
+       "administrator's machine) and policy-<id>.pub (the public key line for POLICY_KEYS, also printed).",
+       [](OptionSet& s) { s.addOption(valued("out", "folder for the key files (created if absent)", "DIR")); },
+       cmdPolicyKeygen},
+      {"policy sign", "policy sign FILE --key PRIVATE",
+       "Validates the policy FILE and writes FILE.sig, the detached signature of its exact bytes. Raise "
+       "[service] serial before every publish.",
+       [](OptionSet& s) { s.addOption(valued("key", "the private key file from policy keygen", "PRIVATE")); },
+       cmdPolicySign},
+      {"policy verify", "policy verify FILE [--key PUBLIC] [--state-dir D]",
+       "Checks FILE.sig against FILE with PUBLIC (a key line or a .pub file), else the installed trusted keys. "
+       "Exit 0 valid, 1 invalid or missing signature, 2 bad usage.",
+       [](OptionSet& s) {
+         s.addOption(valued("key", "a public key line or a file of them", "PUBLIC"));
+         stateDirOption(s);
+       },
+       cmdPolicyVerify},
       {"audit verify", "audit verify [PATH] [--state-dir D]",
        "Verifies the audit log's hash chain and tail; prints the record count and 'intact', or the first bad record.",
        stateDirOption, cmdAuditVerify},

@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "fixers/builtin.h"
+#include "policies/value_syntax.h"
 #include "service/oplog.h"
 
 namespace remediator::service {
@@ -35,7 +36,41 @@ InstallSettings readInstallSettings(const platform::Registry* registry) {
   settings.installDir = text("InstallDir");
   settings.policySource = text("PolicySource");
   settings.server = text("Server");
+  settings.policyKeys = text("PolicyKeys");
+  settings.allowUnsignedHttp = text("AllowUnsignedHttp");
   return settings;
+}
+
+platform::Result<policies::PolicyTrust> readPolicyTrust(const platform::Registry* registry,
+                                                        const std::filesystem::path& stateDir) {
+  policies::PolicyTrust trust;
+  trust.acceptedFile = stateDir / kAcceptedPolicyFile;
+  std::string keys;
+  if (registry) {
+    const auto settings = readInstallSettings(registry);
+    keys = settings.policyKeys;
+    trust.allowUnsignedHttp = settings.allowUnsignedHttp == "1";
+    trust.keysOrigin = std::string("HKLM\\") + kInstallSettingsKey + " PolicyKeys (the MSI's POLICY_KEYS)";
+  } else {
+    const auto path = stateDir / kPolicyKeysFile;
+    trust.keysOrigin = path.string();
+    auto text = platform::readWholeFile(path);
+    if (!text && text.error().code != ErrorCode::kNotFound) {
+      return platform::fail(ErrorCode::kInvalidData, "cannot read the trusted policy keys: " + text.error().message);
+    }
+    std::istringstream lines(text.valueOr(""));
+    for (std::string line; std::getline(lines, line);) {
+      if (policies::trimView(line) == "allow-unsigned-http") {
+        trust.allowUnsignedHttp = true;
+      } else {
+        keys += line + "\n";
+      }
+    }
+  }
+  auto parsed = policies::parseKeyList(keys, trust.keysOrigin);
+  if (!parsed) return parsed.error();
+  trust.keys = std::move(*parsed);
+  return trust;
 }
 
 namespace {
@@ -156,22 +191,31 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
     central = settings.policySource;
     policyRef = std::filesystem::exists(local, ec) || central.empty() ? local.string() : central;
   }
+  auto trust = readPolicyTrust(platform.registry, rt->stateDir_);
+  if (!trust) return trust.error();
+  // The state folder's own policy file is trusted by where it is, as the keys are; everything else (a central
+  // source, a file or URL given with --policy) by the trust rules.
+  auto bootstrapTrust = *trust;
+  bootstrapTrust.trustedLocation = options.policy.empty() && policyRef == defaultPolicyPath(rt->stateDir_).string();
   // The bootstrap file and a central source each keep their own last-good cache, so that starting from the
   // local file never overwrites the last policy the central source gave.
   std::filesystem::create_directories(rt->stateDir_ / "bootstrap", ec);
   rt->source_ = std::make_unique<policies::PolicySource>(
       policyRef, policyRef == central ? rt->stateDir_ : rt->stateDir_ / "bootstrap");
+  rt->source_->setTrust(policyRef == central ? *trust : bootstrapTrust);
   auto fetched = rt->source_->fetch();
   if (!fetched) return fetched.error();
   // A policy may name its own central source (POLICY_SOURCE comes first); from then on refreshes come from it.
   if (central.empty()) central = fetched->loaded.policy.service.source;
   if (!central.empty() && central != policyRef) {
     auto centralSource = std::make_unique<policies::PolicySource>(central, rt->stateDir_);
+    centralSource->setTrust(*trust);
     if (auto centralFetch = centralSource->fetch()) {
       fetched = std::move(centralFetch);
       rt->source_ = std::move(centralSource);
     } else {
       rt->lastProblem_ = centralFetch.error().message;
+      rt->lastRefused_ = centralFetch.error().code == ErrorCode::kPermissionDenied;
     }
   }
   const auto& policy = fetched->loaded.policy;
@@ -198,12 +242,18 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
                      "No policy was in " + rt->stateDir_.string() +
                          "; the default policy shipped with the program was copied there as policy.ini.");
   }
-  if (fetched->fromCache) {
+  if (fetched->fromCache && fetched->refused) {
+    rt->auditService("policy_rejected", "refused",
+                     "The policy from " + rt->source_->source() + " was refused (" + fetched->problem +
+                         "); the last good policy from the cache is in force.");
+    rt->lastProblem_ = fetched->problem;
+  } else if (fetched->fromCache) {
     rt->auditService("policy_cached", "degraded",
                      "The policy source " + rt->source_->source() + " could not be used (" + fetched->problem +
                          "); the last good policy from the cache is in force.");
   } else if (!rt->lastProblem_.empty()) {
-    rt->auditService("policy_rejected", "degraded", "The central policy source could not be used: " + rt->lastProblem_);
+    rt->auditService("policy_rejected", rt->lastRefused_ ? "refused" : "degraded",
+                     "The central policy source could not be used: " + rt->lastProblem_);
   }
   logInfo("policy " + fetched->loaded.origin + " (sha256 " + fetched->loaded.sha256 + ") in force");
   return rt;
@@ -226,8 +276,8 @@ void Runtime::refreshPolicy() {
   auto fetched = source_->fetch();
   if (!fetched) {
     if (fetched.error().message != lastProblem_) {
-      auditService("policy_rejected", "kept", "The policy could not be refreshed and the current one stays: " +
-                                                  fetched.error().message);
+      auditService("policy_rejected", fetched.error().code == ErrorCode::kPermissionDenied ? "refused" : "kept",
+                   "The policy could not be refreshed and the current one stays: " + fetched.error().message);
       logWarning(fetched.error().message);
     }
     lastProblem_ = fetched.error().message;
@@ -235,8 +285,10 @@ void Runtime::refreshPolicy() {
   }
   if (fetched->fromCache) {
     if (fetched->problem != lastProblem_) {
-      auditService("policy_rejected", "kept", "The policy source could not be used and the current policy stays: " +
-                                                  fetched->problem);
+      auditService("policy_rejected", fetched->refused ? "refused" : "kept",
+                   std::string(fetched->refused ? "The policy from the source was refused"
+                                                : "The policy source could not be used") +
+                       " and the current policy stays: " + fetched->problem);
       logWarning(fetched->problem);
     }
     lastProblem_ = fetched->problem;
@@ -246,7 +298,10 @@ void Runtime::refreshPolicy() {
   if (fetched->loaded.sha256 == engine_->policy()->sha256) return;
   engine_->setPolicy(fetched->loaded);
   setLogLevel(parseLogLevel(fetched->loaded.policy.service.logLevel));
-  auditService("policy_loaded", "ok", "A new policy is in force: " + fetched->loaded.origin + ".");
+  auditService("policy_loaded", "ok",
+               "A new policy is in force: " + fetched->loaded.origin + " (serial " +
+                   std::to_string(fetched->loaded.policy.service.serial) +
+                   (fetched->signedBy.empty() ? ", unsigned" : ", signed by key " + fetched->signedBy) + ").");
   logInfo("new policy " + fetched->loaded.sha256 + " in force");
 }
 

@@ -28,10 +28,25 @@ struct InstallSettings {
   std::string installDir;    ///< InstallDir: the program's folder, holding default-policy.ini
   std::string policySource;  ///< PolicySource (POLICY_SOURCE): where the policy comes from
   std::string server;        ///< Server (SERVER): the Essentials server named in a seeded default policy
+  std::string policyKeys;    ///< PolicyKeys (POLICY_KEYS): the public keys a policy from the source must be signed by
+  std::string allowUnsignedHttp;  ///< AllowUnsignedHttp (ALLOW_UNSIGNED_HTTP): "1" accepts unsigned http sources
 };
 
 /// Reads kInstallSettingsKey; `registry` may be null.
 InstallSettings readInstallSettings(const platform::Registry* registry);
+
+/// Where there is no registry (Linux), the file in the state folder that stands in for POLICY_KEYS and
+/// ALLOW_UNSIGNED_HTTP: public keys separated by commas or lines, '#' comment lines, and the line
+/// `allow-unsigned-http` for the opt-in. Like the state folder, only root writes it.
+inline constexpr const char* kPolicyKeysFile = "policy-keys";
+/// The anti-rollback record in the state folder (policies::AcceptedPolicy).
+inline constexpr const char* kAcceptedPolicyFile = "policy.accepted.json";
+
+/// The policy trust set by the administrator: keys and the unsigned-http opt-in from kInstallSettingsKey where
+/// there is a registry, else from <stateDir>/kPolicyKeysFile; never from a policy. The anti-rollback record is
+/// <stateDir>/kAcceptedPolicyFile. Malformed keys fail with kInvalidData naming the value or file and the item.
+platform::Result<policies::PolicyTrust> readPolicyTrust(const platform::Registry* registry,
+                                                        const std::filesystem::path& stateDir);
 
 /// Copies the shipped default policy `shipped` to policy.ini in `dataDir` when `dataDir` holds no policy.ini and
 /// no policy.xml, with the `[service] server` line set to `server` when that is not empty. Never touches an
@@ -84,6 +99,7 @@ class Runtime {
   std::unique_ptr<Engine> engine_;
   platform::Platform* platform_ = nullptr;
   std::string lastProblem_;
+  bool lastRefused_ = false;  ///< lastProblem_ is a refusal by the trust rules
 };
 
 }  // namespace remediator::service

@@ -4,7 +4,8 @@
 # BUILD_DIR is the Windows build (build/windows) with remediator_msi and windows_test_helper built. The Remediator
 # MSI is installed with POLICY_SOURCE on a loopback HTTP server that also serves a stand-in Connector
 # (tests/fixtures/connector.wxs) as /Connect; a loopback NTP server (chronyd -x under faketime) runs 7 minutes
-# ahead. Every step asserts on the registry, the installed products, the files and the audit log.
+# ahead. The policy is signed: a key pair is made at the start (remediator policy keygen), its public key given
+# to msiexec as POLICY_KEYS, and every policy served is signed and carries a serial. Every step asserts on the registry, the installed products, the files and the audit log.
 # --narrate (scripts/demo.sh) says in plain words what happens and ends with the audit log as a table.
 # Nothing here can touch this machine's clock: REMEDIATOR_NEVER_SET_CLOCK=1 is in the prefix's system
 # environment (services inherit it) and the clock fixer is in audit mode. Every process started here is ended.
@@ -96,6 +97,7 @@ for line in open(path, encoding="utf-8"):
 sys.exit(1)
 PY
 }
+accepted_serial() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["serial"])' "$data/policy.accepted.json" 2>/dev/null; }
 last_seq() { [ -f "$data/audit.jsonl" ] && tail -n 1 "$data/audit.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["seq"])' || echo 0; }
 journal_state() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["state"])' "$data/connector/journal.json" 2>/dev/null; }
 autologon_is() { [ "$(reg_get "$winlogon" AutoAdminLogon)" = "$1" ] && [ "$(reg_get "$winlogon" DefaultUserName)" = "$2" ]; }
@@ -129,12 +131,27 @@ cp "$build/installer/stage/"* "$work/stage/"
   "$repo/installer/remediator.wxs" 2>/dev/null) || fail "wixl could not build Remediator $next_version"
 cp "$msi_built" "$work/remediator-$version.msi"
 
+# The administrator's signing key, on the administrator's machine (here: the work folder, outside the prefix's
+# C:). Only the public key goes to the PCs.
+remediator policy keygen --out "$(winpath "$work/admin")" >"$work/keygen.txt" || fail "policy keygen failed"
+signing_key="$(ls "$work"/admin/policy-*.key)"
+public_key="$(tr -d '\r\n' <"$work"/admin/policy-*.pub)"
+grep -q "ed25519-private:" "$signing_key" || fail "the private key file holds no key"
+grep -q "$(sed -n 's/^ed25519-private:[^:]*://p' "$signing_key" | tr -d '\r')" "$work/keygen.txt" &&
+  fail "policy keygen printed the private key"
+# publish SERIAL FILE: the e2e policy with that serial, signed, into FILE (and FILE.sig).
 http_port=$(free_port)
 ntp_port=$(free_udp_port)
-cat > "$www/policy.ini" <<POLICY
+publish() {
+  sed "s/^serial = .*/serial = $1/" "$work/policy.template" >"$2"
+  remediator policy sign "$(winpath "$2")" --key "$(winpath "$signing_key")" >/dev/null ||
+    fail "policy sign failed for serial $1"
+}
+cat > "$work/policy.template" <<POLICY
 ; The e2e policy: every fixer on, short intervals (the shortest the schema allows), no splay.
 [service]
 server = 127.0.0.1
+serial = 0
 refresh = 1m
 start_delay = 0s
 splay = 0s
@@ -167,6 +184,9 @@ mode = enforce
 interval = 1m
 user = kiosk
 POLICY
+publish 1 "$www/policy.ini"
+cp "$www/policy.ini" "$work/policy-serial-1.ini"
+cp "$www/policy.ini.sig" "$work/policy-serial-1.ini.sig"
 python3 -m http.server "$http_port" --bind 127.0.0.1 --directory "$www" >"$work/http.log" 2>&1 &
 http_pid=$!
 cat > "$work/chrony.conf" <<CONF
@@ -184,21 +204,32 @@ chrony_pid=$!
 wait_until 10 'curl -sf -o /dev/null "http://127.0.0.1:$http_port/policy.ini"' || fail "the web server did not come up"
 say "http://127.0.0.1:$http_port/ serves policy.ini and /Connect (the Connector's installer);"
 say "chronyd -x on 127.0.0.1:$ntp_port serves a clock 7 minutes ahead without touching this machine's."
+say "the administrator made a signing key ($(sed -n 's/^public key (for POLICY_KEYS): //p' "$work/keygen.txt" | cut -c1-32)...),"
+say "and signed policy.ini (serial 1): the server also serves policy.ini.sig."
 
 # --- 1 --------------------------------------------------------------------------------------------------------------
-step "Install Remediator $version with POLICY_SOURCE=http://127.0.0.1:$http_port/policy.ini"
+step "Install Remediator $version with POLICY_SOURCE=http://127.0.0.1:$http_port/policy.ini and POLICY_KEYS"
 msi /i "$(winpath "$work/remediator-$version.msi")" "POLICY_SOURCE=http://127.0.0.1:$http_port/policy.ini" \
-  SERVER=127.0.0.1 /qn /l*v "$(winpath "$work/install-$version.log")" || fail "msiexec /i failed (log: install-$version.log)"
+  "POLICY_KEYS=$public_key" SERVER=127.0.0.1 /qn /l*v "$(winpath "$work/install-$version.log")" || fail "msiexec /i failed (log: install-$version.log)"
 [ -f "$C/Program Files/Remediator/remediator.exe" ] || fail "remediator.exe is not in C:\\Program Files\\Remediator"
 [ "$(reg_get "$settings" PolicySource)" = "http://127.0.0.1:$http_port/policy.ini" ] || fail "PolicySource not stored"
+[ "$(reg_get "$settings" PolicyKeys)" = "$public_key" ] || fail "PolicyKeys not stored"
 [ "$(reg_get 'HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\Remediator' TypesSupported)" = 0x7 ] ||
   fail "the Event Log source is not registered"
 wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service is '$(service_state Remediator)', not RUNNING"
 wait_until 30 'audit_has service service_started' || fail "no service_started record in C:\\ProgramData\\Remediator\\audit.jsonl"
 wait_until 30 'grep -q "127.0.0.1:$http_port" "$data/policy.cache.json"' || fail "the central policy was not fetched and cached"
+cmp -s "$data/policy.cache.sig" "$www/policy.ini.sig" || fail "the policy's signature was not cached beside it"
+[ "$(accepted_serial)" = 1 ] || fail "the accepted serial 1 was not recorded"
+grep -q 'GET /policy.ini.sig' "$work/http.log" || fail "the service did not fetch policy.ini.sig"
 remediator audit verify --state-dir "$state_win" | grep -q intact || fail "audit verify did not say intact"
 ok "installed; service RUNNING; the policy came from the web server; Event Log source registered; audit log intact"
-say "The service seeded a local default policy (the fallback) and took the central one from POLICY_SOURCE."
+say "The service seeded a local default policy (the fallback) and took the central one from POLICY_SOURCE,"
+say "after checking policy.ini.sig against POLICY_KEYS; serial 1 is recorded as the last accepted."
+# The administrator's next publish (serial 2); the service takes it at a refresh while the next steps run.
+publish 2 "$www/policy.ini"
+serial2_sha="$(sha256sum "$www/policy.ini" | cut -d' ' -f1)"
+say "The administrator publishes serial 2; the service takes it at its next refresh (every minute)."
 
 # --- 2 (the issue's step 3: the Connector must be absent, so before it is installed) -------------------------------
 step "Stale Connector logs with the Connector absent: archived and cleared; a planted link is not followed"
@@ -290,6 +321,36 @@ print(f"   ok: clock skew recorded: {off:.1f} s ({r['message'][:100]})")
 sys.exit(0 if 400 < off < 440 else 1)
 PY
 
+# --- the signed policy under attack -----------------------------------------------------------------------------
+step "Someone on the network serves a tampered policy, then a replayed older one: both refused"
+wait_until 90 'test "$(accepted_serial)" = 2' || fail "serial 2 was not accepted"
+audit_has service policy_loaded ok "serial 2, signed by key" || fail "no policy_loaded record for serial 2"
+say "serial 2 is in force (policy_loaded: signed by the administrator's key)."
+cp "$www/policy.ini" "$work/policy-serial-2.ini"
+cp "$www/policy.ini.sig" "$work/policy-serial-2.ini.sig"
+seq_before=$(last_seq)
+# Tampered: the Connector's installer pointed elsewhere, the genuine serial-2 signature left beside it.
+sed 's|^installer_url = .*|installer_url = http://127.0.0.1:9/not-the-connector.exe|' "$work/policy-serial-2.ini" >"$www/policy.ini"
+say "served: policy.ini with installer_url changed, beside the genuine policy.ini.sig of serial 2"
+wait_until 90 'audit_has service policy_rejected refused "does not match the policy" "$seq_before"' ||
+  fail "the tampered policy was not refused"
+ok "tampered policy refused: $(python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; print([x for x in r if x["event"]=="policy_rejected"][-1]["message"][:150])' "$data/audit.jsonl")"
+seq_before=$(last_seq)
+# Replayed: the genuine serial-1 policy and its genuine signature.
+cp "$work/policy-serial-1.ini" "$www/policy.ini"
+cp "$work/policy-serial-1.ini.sig" "$www/policy.ini.sig"
+say "served: the genuine policy of serial 1 with its genuine signature (a replay)"
+wait_until 90 'audit_has service policy_rejected refused "serial 1 is lower than 2" "$seq_before"' ||
+  fail "the replayed serial-1 policy was not refused"
+ok "replayed serial 1 refused (lower than the last accepted serial 2)"
+cmp -s "$data/policy.cache" "$work/policy-serial-2.ini" || fail "the cached last good policy is not serial 2"
+[ "$(accepted_serial)" = 2 ] || fail "the anti-rollback record moved off serial 2"
+last_sha="$(tail -n 1 "$data/audit.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("policy_sha256",""))')"
+[ "$last_sha" = "$serial2_sha" ] || fail "the policy in force is $last_sha, not serial 2's $serial2_sha"
+ok "the last good policy (serial 2, sha256 ${serial2_sha:0:12}...) is still in force"
+cp "$work/policy-serial-2.ini" "$www/policy.ini"
+cp "$work/policy-serial-2.ini.sig" "$www/policy.ini.sig"
+
 # --- 7 --------------------------------------------------------------------------------------------------------------
 step "Upgrade Remediator $version -> $next_version: the audit log and the state survive, the chain stays intact"
 first_record="$(head -n 1 "$data/audit.jsonl")"
@@ -302,6 +363,7 @@ old_code="$(msiinfo export "$work/remediator-$version.msi" Property | awk '$1=="
 installed "$new_code" || fail "Remediator $next_version is not installed"
 installed "$old_code" && fail "Remediator $version is still installed next to $next_version"
 [ "$(reg_get "$settings" PolicySource)" = "http://127.0.0.1:$http_port/policy.ini" ] || fail "POLICY_SOURCE was lost"
+[ "$(reg_get "$settings" PolicyKeys)" = "$public_key" ] || fail "POLICY_KEYS was lost"
 wait_until 30 'test "$(service_state Remediator)" = RUNNING' || fail "the service is not RUNNING after the upgrade"
 wait_until 30 'test "$(grep -c service_started "$data/audit.jsonl")" -ge 3' || fail "the upgraded service did not start"
 [ "$(head -n 1 "$data/audit.jsonl")" = "$first_record" ] || fail "the audit log's first record changed"
@@ -309,7 +371,7 @@ wait_until 30 'test "$(grep -c service_started "$data/audit.jsonl")" -ge 3' || f
 [ "$(sha256sum "$data/policy.ini" | cut -d' ' -f1)" = "$policy_sum" ] || fail "the upgrade changed policy.ini"
 [ "$(journal_state)" = steady ] || fail "the connector journal was lost"
 remediator audit verify --state-dir "$state_win" | grep -q intact || fail "audit verify after the upgrade"
-ok "$next_version replaced $version; POLICY_SOURCE kept; audit log and state kept; chain intact"
+ok "$next_version replaced $version; POLICY_SOURCE and POLICY_KEYS kept; audit log and state kept; chain intact"
 
 # --- 8 --------------------------------------------------------------------------------------------------------------
 step "Uninstall: the service and the program go, the audit log stays and verifies"

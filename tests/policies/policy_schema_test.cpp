@@ -40,6 +40,7 @@ Policy everyKeyChanged() {
                7,
                "debug",
                "http://srv/p.ini",
+               42,
                30min,
                1min,
                5min,

@@ -11,10 +11,12 @@
 #include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "policies/policy_document.h"
 #include "tests/platform/temp_dir.h"
 #include "tests/policies/policy_test_support.h"
 
@@ -38,6 +40,7 @@ class PolicyHttpServer {
     std::string body;
     std::string etag;
     std::string lastModified;
+    std::string location;  ///< sent as Location when not empty (a redirect)
   };
   struct Seen {
     std::string uri;
@@ -69,6 +72,11 @@ class PolicyHttpServer {
     std::lock_guard lock(mutex_);
     reply_ = std::move(reply);
   }
+  /// Serves `reply` for `path` alone (a policy and its .sig); other paths get serve()'s reply.
+  void serve(const std::string& path, Reply reply) {
+    std::lock_guard lock(mutex_);
+    paths_[path] = std::move(reply);
+  }
   std::vector<Seen> requests() const {
     std::lock_guard lock(mutex_);
     return seen_;
@@ -85,8 +93,10 @@ class PolicyHttpServer {
         std::lock_guard lock(server_.mutex_);
         server_.seen_.push_back({request.getURI(), request.get("If-None-Match", "<absent>"),
                                  request.get("If-Modified-Since", "<absent>")});
-        reply = server_.reply_;
+        auto path = server_.paths_.find(request.getURI());
+        reply = path == server_.paths_.end() ? server_.reply_ : path->second;
       }
+      if (!reply.location.empty()) response.set("Location", reply.location);
       bool notModified =
           reply.status == 200 && !reply.etag.empty() && request.get("If-None-Match", "") == reply.etag;
       if (!reply.etag.empty()) response.set("ETag", reply.etag);
@@ -118,6 +128,7 @@ class PolicyHttpServer {
 
   mutable std::mutex mutex_;
   Reply reply_;
+  std::map<std::string, Reply> paths_;
   std::vector<Seen> seen_;
   std::uint16_t port_ = 0;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
@@ -230,6 +241,7 @@ TEST_F(PolicySourceTest, HttpSendsValidatorsAndKeepsTheCacheOn304) {
   PolicyHttpServer server;
   server.serve({200, kGoodPolicy, "\"v1\"", "Tue, 25 Nov 2025 10:00:00 GMT"});
   PolicySource source(server.url("/remediator/policy.ini"), state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
 
   auto first = source.fetch();
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -263,6 +275,7 @@ TEST_F(PolicySourceTest, HttpNewVersionReplacesTheCache) {
   PolicyHttpServer server;
   server.serve({200, kGoodPolicy, "\"v1\"", ""});
   PolicySource source(server.url("/p.ini"), state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   ASSERT_TRUE(source.fetch().ok());
   server.serve({200, kOtherGoodPolicy, "\"v2\"", ""});
   auto fetched = source.fetch();
@@ -277,6 +290,7 @@ TEST_F(PolicySourceTest, HttpServerDownUsesTheCache) {
   server->serve({200, kGoodPolicy, "\"v1\"", ""});
   const std::string url = server->url("/p.ini");
   PolicySource source(url, state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   ASSERT_TRUE(source.fetch().ok());
   server->stop();
 
@@ -292,6 +306,7 @@ TEST_F(PolicySourceTest, HttpInvalidPolicyKeepsTheCacheAndNamesTheError) {
   PolicyHttpServer server;
   server.serve({200, kGoodPolicy, "\"v1\"", ""});
   PolicySource source(server.url("/p.ini"), state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   ASSERT_TRUE(source.fetch().ok());
   const std::string metaBefore = readText(state() / "policy.cache.json");
 
@@ -315,6 +330,7 @@ TEST_F(PolicySourceTest, HttpErrorStatusFallsBackToTheCache) {
   PolicyHttpServer server;
   server.serve({200, kGoodPolicy, "", ""});
   PolicySource source(server.url("/p.ini"), state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   ASSERT_TRUE(source.fetch().ok());
   EXPECT_EQ(server.requests().size(), 1u);
   server.serve({404, "not here", "", ""});
@@ -328,6 +344,7 @@ TEST_F(PolicySourceTest, HttpErrorStatusFallsBackToTheCache) {
 
 TEST_F(PolicySourceTest, NoCacheAndNoServerIsAnError) {
   PolicySource source(closedPortUrl(), state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   source.setTimeout(2s);
   auto fetched = source.fetch();
   ASSERT_FALSE(fetched.ok());
@@ -340,8 +357,10 @@ TEST_F(PolicySourceTest, CacheOfAnotherSourceIsAFallbackButSendsNoValidators) {
   PolicyHttpServer server;
   server.serve({200, kGoodPolicy, "\"v1\"", "Tue, 25 Nov 2025 10:00:00 GMT"});
   PolicySource first(server.url("/a.ini"), state(), time_);
+  first.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   ASSERT_TRUE(first.fetch().ok());
   PolicySource second(server.url("/b.ini"), state(), time_);
+  second.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   auto fetched = second.fetch();
   ASSERT_TRUE(fetched.ok());
   EXPECT_FALSE(fetched->fromCache);
@@ -363,6 +382,7 @@ TEST_F(PolicySourceTest, XmlOverHttpIsCachedAsXml) {
   const std::string xml = "<policy><service><server>X</server></service></policy>";
   server.serve({200, xml, "", ""});
   PolicySource source(server.url("/policy"), state(), time_);
+  source.setTrust(PolicyTrust::unsignedAccepted());  // http without keys: the opt-in
   ASSERT_TRUE(source.fetch().ok());
   auto meta =
       Poco::JSON::Parser().parse(readText(state() / "policy.cache.json")).extract<Poco::JSON::Object::Ptr>();
@@ -372,6 +392,247 @@ TEST_F(PolicySourceTest, XmlOverHttpIsCachedAsXml) {
   ASSERT_TRUE(cached.ok()) << cached.error().message;
   EXPECT_TRUE(cached->fromCache);
   EXPECT_EQ(cached->loaded.policy.service.server, "X");
+}
+
+// --- signed policies: every attack on the source, performed and seen refused ----------------------------------
+
+/// A policy with its serial, signed by `key`, served at /p.ini and /p.ini.sig.
+class SignedPolicySourceTest : public PolicySourceTest {
+ protected:
+  SignedPolicySourceTest() {
+    trusted_ = generatePolicyKeyPair().value();
+    attacker_ = generatePolicyKeyPair().value();
+  }
+  static std::string policy(int serial, const std::string& mode = "enforce") {
+    return "[service]\nserver = CENTRAL\nserial = " + std::to_string(serial) + "\n[clock]\nmode = " + mode + "\n";
+  }
+  std::string sign(const std::string& text, const PolicyKeyPair& by) { return *signPolicy(text, by.privateKey); }
+  /// Serves `text` with `signature` (none when empty: a 404 for the .sig).
+  void publish(const std::string& text, const std::string& signature) {
+    server_.serve("/p.ini", {200, text, "", ""});
+    server_.serve("/p.ini.sig", signature.empty() ? PolicyHttpServer::Reply{404, "", "", ""}
+                                                  : PolicyHttpServer::Reply{200, signature, "", ""});
+  }
+  PolicyTrust trust() const {
+    PolicyTrust t;
+    t.keys = {trusted_.publicKey};
+    t.keysOrigin = "POLICY_KEYS";
+    t.acceptedFile = state() / "policy.accepted.json";
+    return t;
+  }
+  std::unique_ptr<PolicySource> source() {
+    auto s = std::make_unique<PolicySource>(server_.url("/p.ini"), state(), time_);
+    s->setTrust(trust());
+    return s;
+  }
+  /// Publishes `serial` signed by the trusted key and fetches it: the last good policy of a test.
+  void acceptGood(int serial) {
+    publish(policy(serial), sign(policy(serial), trusted_));
+    auto fetched = source()->fetch();
+    ASSERT_TRUE(fetched.ok()) << fetched.error().message;
+    ASSERT_FALSE(fetched->fromCache) << fetched->problem;
+    ASSERT_EQ(fetched->loaded.policy.service.serial, serial);
+  }
+  /// Fetches after an attack: the last good policy (serial `serial`) stays, the source's is refused with `why`.
+  void expectRefusedKeeping(int serial, const std::string& why) {
+    auto fetched = source()->fetch();
+    ASSERT_TRUE(fetched.ok()) << fetched.error().message;
+    EXPECT_TRUE(fetched->fromCache);
+    EXPECT_TRUE(fetched->refused);
+    EXPECT_EQ(fetched->loaded.policy.service.serial, serial);
+    EXPECT_EQ(fetched->signedBy, trusted_.publicKey.id);
+    EXPECT_NE(fetched->problem.find(why), std::string::npos) << fetched->problem;
+    EXPECT_EQ(readText(state() / "policy.cache"), policy(serial));
+  }
+
+  PolicyKeyPair trusted_;
+  PolicyKeyPair attacker_;
+  PolicyHttpServer server_;
+};
+
+TEST_F(SignedPolicySourceTest, ASignedPolicyIsUsedAndItsSignatureAndSerialKept) {
+  acceptGood(5);
+  EXPECT_EQ(readText(state() / "policy.cache.sig"), sign(policy(5), trusted_));
+  auto accepted = readAcceptedPolicy(state() / "policy.accepted.json");
+  ASSERT_TRUE(accepted.ok() && accepted->has_value());
+  EXPECT_EQ((*accepted)->serial, 5);
+  EXPECT_EQ((*accepted)->keyId, trusted_.publicKey.id);
+  EXPECT_EQ((*accepted)->source, server_.url("/p.ini"));
+  // The .sig came from the same server, beside the policy.
+  bool askedForSignature = false;
+  for (const auto& r : server_.requests()) askedForSignature = askedForSignature || r.uri == "/p.ini.sig";
+  EXPECT_TRUE(askedForSignature);
+}
+
+TEST_F(SignedPolicySourceTest, ATamperedPolicyIsRefused) {
+  acceptGood(5);
+  std::string tampered = policy(6);
+  publish(tampered + "[connector]\nmode = enforce\ninstaller_url = http://evil/x.exe\n", sign(tampered, trusted_));
+  expectRefusedKeeping(5, "does not match the policy's bytes");
+}
+
+TEST_F(SignedPolicySourceTest, APolicySignedByAnotherKeyIsRefused) {
+  acceptGood(5);
+  publish(policy(6), sign(policy(6), attacker_));
+  expectRefusedKeeping(5, "signed by key " + attacker_.publicKey.id + ", which is not a trusted key");
+}
+
+TEST_F(SignedPolicySourceTest, APolicyWithoutASignatureIsRefused) {
+  acceptGood(5);
+  publish(policy(6), "");
+  expectRefusedKeeping(5, "it has no signature (");
+}
+
+TEST_F(SignedPolicySourceTest, AReplayedOlderSignedPolicyIsRefused) {
+  const std::string older = policy(4, "enforce");
+  const std::string olderSignature = sign(older, trusted_);
+  publish(older, olderSignature);
+  ASSERT_TRUE(source()->fetch().ok());
+  acceptGood(5);
+  publish(older, olderSignature);  // a genuine signature, a serial gone by
+  expectRefusedKeeping(5, "serial 4 is lower than 5");
+}
+
+TEST_F(SignedPolicySourceTest, TheSameSerialWithOtherContentIsRefused) {
+  acceptGood(5);
+  const std::string other = policy(5, "audit");
+  publish(other, sign(other, trusted_));
+  expectRefusedKeeping(5, "raise [service] serial on every publish");
+}
+
+TEST_F(SignedPolicySourceTest, TheSamePolicyAgainAndAHigherSerialAreAccepted) {
+  acceptGood(5);
+  auto again = source()->fetch();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->fromCache);
+  EXPECT_TRUE(again->unchanged);
+  acceptGood(9);
+}
+
+TEST_F(SignedPolicySourceTest, AKeyPlantedInTheFetchedPolicyIsNotTrusted) {
+  acceptGood(5);
+  // The attacker's policy names the attacker's key as if it were a setting and is signed by it: keys come only
+  // from the install (PolicyTrust), so the signature is checked against the trusted key and refused.
+  const std::string planted = policy(6) + "[service]\npolicy_keys = " + formatPublicKey(attacker_.publicKey) + "\n";
+  publish(planted, sign(planted, attacker_));
+  expectRefusedKeeping(5, "which is not a trusted key");
+  EXPECT_EQ(source()->trust().keys, std::vector<PolicyKey>{trusted_.publicKey});
+}
+
+TEST_F(SignedPolicySourceTest, ACacheSwappedOnDiskIsNotTrusted) {
+  acceptGood(5);
+  server_.stop();
+  // The cached text replaced, its signature left: not used, and with the source down nothing is.
+  writeText(state() / "policy.cache", policy(5, "audit"));
+  auto swapped = source()->fetch();
+  ASSERT_FALSE(swapped.ok());
+  EXPECT_NE(swapped.error().message.find("is not trusted: the signature by key"), std::string::npos)
+      << swapped.error().message;
+  // A cache without its signature: not used either.
+  writeText(state() / "policy.cache", policy(5));
+  std::filesystem::remove(state() / "policy.cache.sig");
+  auto unsigned_ = source()->fetch();
+  ASSERT_FALSE(unsigned_.ok());
+  EXPECT_NE(unsigned_.error().message.find("it has no signature beside it"), std::string::npos)
+      << unsigned_.error().message;
+}
+
+TEST_F(SignedPolicySourceTest, AnOlderGenuinePolicyPlantedAsTheCacheIsNotTrusted) {
+  const std::string older = policy(4);
+  const std::string olderSignature = sign(older, trusted_);
+  acceptGood(5);
+  server_.stop();
+  writeText(state() / "policy.cache", older);
+  writeText(state() / "policy.cache.sig", olderSignature);
+  auto planted = source()->fetch();
+  ASSERT_FALSE(planted.ok());
+  EXPECT_NE(planted.error().message.find("serial 4 is lower than 5"), std::string::npos) << planted.error().message;
+}
+
+TEST_F(SignedPolicySourceTest, ACacheSignedByARemovedKeyIsNotTrustedAfterRotation) {
+  acceptGood(5);
+  server_.stop();
+  auto rotated = source();
+  auto t = trust();
+  t.keys = {attacker_.publicKey};  // the old key retired, another one in its place
+  rotated->setTrust(t);
+  auto fetched = rotated->fetch();
+  ASSERT_FALSE(fetched.ok());
+  EXPECT_NE(fetched.error().message.find("not a trusted key"), std::string::npos) << fetched.error().message;
+}
+
+TEST_F(SignedPolicySourceTest, ADamagedAntiRollbackRecordRefusesNewPoliciesNamingIt) {
+  acceptGood(5);
+  writeText(state() / "policy.accepted.json", "{\"serial\": ");
+  publish(policy(6), sign(policy(6), trusted_));
+  auto fetched = source()->fetch();
+  ASSERT_FALSE(fetched.ok());  // the cache is not vouched for either: the record that would is gone
+  EXPECT_NE(fetched.error().message.find("policy.accepted.json: the anti-rollback record is damaged"),
+            std::string::npos)
+      << fetched.error().message;
+}
+
+TEST_F(SignedPolicySourceTest, AnOverLongSignatureIsRefusedLikeAnOverLongPolicy) {
+  acceptGood(5);
+  publish(policy(6), std::string(kMaxPolicyBytes + 10, 'A'));
+  expectRefusedKeeping(5, "larger than");
+}
+
+TEST_F(SignedPolicySourceTest, ARedirectToAnotherHostIsNotFollowedForThePolicyOrItsSignature) {
+  acceptGood(5);
+  server_.serve("/p.ini", {302, "", "", "", "http://attacker.example/p.ini"});
+  expectRefusedKeeping(5, "redirects to http://attacker.example/p.ini");
+  publish(policy(6), "");
+  server_.serve("/p.ini.sig", {302, "", "", "", "http://attacker.example/p.ini.sig"});
+  expectRefusedKeeping(5, "redirects to http://attacker.example/p.ini.sig");
+}
+
+TEST_F(SignedPolicySourceTest, AFileSourceNeedsItsSignatureBesideIt) {
+  // A UNC or local path source: the same rules, the .sig beside the file.
+  const auto file = dir_ / "policy.ini";
+  writeText(file, policy(3));
+  PolicySource share(file.string(), state(), time_);
+  share.setTrust(trust());
+  auto unsigned_ = share.fetch();
+  ASSERT_FALSE(unsigned_.ok());
+  EXPECT_EQ(unsigned_.error().code, platform::ErrorCode::kPermissionDenied);
+  EXPECT_NE(unsigned_.error().message.find("policy.ini.sig"), std::string::npos) << unsigned_.error().message;
+  writeText(dir_ / "policy.ini.sig", sign(policy(3), trusted_));
+  auto signed_ = share.fetch();
+  ASSERT_TRUE(signed_.ok()) << signed_.error().message;
+  EXPECT_EQ(signed_->signedBy, trusted_.publicKey.id);
+}
+
+TEST_F(SignedPolicySourceTest, UnsignedHttpWithoutTheOptInIsRefusedBeforeAnyRequest) {
+  PolicySource plain(server_.url("/p.ini"), state(), time_);  // no keys, no ALLOW_UNSIGNED_HTTP
+  publish(policy(1), "");
+  auto fetched = plain.fetch();
+  ASSERT_FALSE(fetched.ok());
+  EXPECT_EQ(fetched.error().code, platform::ErrorCode::kPermissionDenied);
+  EXPECT_NE(fetched.error().message.find("ALLOW_UNSIGNED_HTTP=1"), std::string::npos) << fetched.error().message;
+  EXPECT_TRUE(server_.requests().empty());
+  // With the opt-in it is fetched; the cache it leaves is not trusted once the opt-in is gone.
+  plain.setTrust(PolicyTrust::unsignedAccepted());
+  ASSERT_TRUE(plain.fetch().ok());
+  plain.setTrust(PolicyTrust{});
+  server_.stop();
+  auto cached = plain.fetch();
+  ASSERT_FALSE(cached.ok());
+  EXPECT_NE(cached.error().message.find("the cached policy is not trusted"), std::string::npos)
+      << cached.error().message;
+}
+
+TEST_F(SignedPolicySourceTest, TheStateFoldersOwnFileNeedsNoSignature) {
+  const auto file = dir_ / "policy.ini";
+  writeText(file, policy(0));
+  PolicySource local(file.string(), dir_ / "bootstrap", time_);
+  auto t = trust();
+  t.trustedLocation = true;
+  local.setTrust(t);
+  auto fetched = local.fetch();
+  ASSERT_TRUE(fetched.ok()) << fetched.error().message;
+  EXPECT_TRUE(fetched->signedBy.empty());
+  EXPECT_FALSE(std::filesystem::exists(state() / "policy.accepted.json"));  // no serial kept for it
 }
 
 }  // namespace

@@ -108,6 +108,57 @@ TEST_F(CliTest, PolicyValidateNamesTheFileAndKey) {
   EXPECT_NE(out_.str().find("\"stale_logs\""), std::string::npos);
 }
 
+TEST_F(CliTest, PolicyKeygenSignVerifyAndEveryWayToFail) {
+  const auto keys = dir_ / "keys";
+  ASSERT_EQ(run({"policy", "keygen", "--out", keys.string()}), 0) << err_.str();
+  fs::path keyFile, pubFile;
+  for (const auto& e : fs::directory_iterator(keys)) (e.path().extension() == ".key" ? keyFile : pubFile) = e.path();
+  ASSERT_FALSE(keyFile.empty());
+  ASSERT_FALSE(pubFile.empty());
+  const std::string publicLine = platform::readWholeFile(pubFile).value();
+  const std::string secret = platform::readWholeFile(keyFile).value();
+  EXPECT_NE(out_.str().find(publicLine.substr(0, publicLine.size() - 1)), std::string::npos) << out_.str();
+  // The private key is never printed (owner-only creation: PrivateFileTest natively; Wine keeps no ACLs).
+  const std::string seedLine = secret.substr(secret.find("ed25519-private:"));
+  const std::string seed = seedLine.substr(seedLine.rfind(':') + 1, 44);
+  EXPECT_EQ(out_.str().find(seed), std::string::npos);
+  EXPECT_EQ(err_.str().find(seed), std::string::npos);
+
+  const auto policy = writePolicy("audit", "serial = 12");
+  ASSERT_EQ(run({"policy", "sign", policy, "--key", keyFile.string()}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("(serial 12, sha256 "), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find(seed), std::string::npos);
+  EXPECT_EQ(run({"policy", "verify", policy, "--key", pubFile.string()}), 0) << out_.str() << err_.str();
+  EXPECT_EQ(run({"policy", "verify", policy, "--key", publicLine}), 0) << out_.str() << err_.str();
+  // The installed keys when --key is not given: natively the policy-keys file in the state folder. (Where there
+  // is a registry they are HKLM's PolicyKeys: InstallSettingsTest covers that with the in-memory registry.)
+  if (native_.get().registry == nullptr) {
+    EXPECT_EQ(run({"policy", "verify", policy, "--state-dir", state()}), 2);  // none installed
+    std::ofstream(fs::path(state()) / "policy-keys") << publicLine;
+    EXPECT_EQ(run({"policy", "verify", policy, "--state-dir", state()}), 0) << out_.str() << err_.str();
+  }
+
+  std::ofstream(policy, std::ios::app) << "; edited after signing\n";
+  EXPECT_EQ(run({"policy", "verify", policy, "--key", pubFile.string()}), 1);
+  EXPECT_NE(out_.str().find("INVALID"), std::string::npos) << out_.str();
+  fs::remove(policy + ".sig");
+  EXPECT_EQ(run({"policy", "verify", policy, "--key", pubFile.string()}), 1);
+  EXPECT_NE(out_.str().find("NOT SIGNED"), std::string::npos) << out_.str();
+
+  // A second keygen into the same folder makes another pair and replaces nothing.
+  ASSERT_EQ(run({"policy", "keygen", "--out", keys.string()}), 0) << err_.str();
+  EXPECT_EQ(platform::readWholeFile(keyFile).value(), secret);
+  // Bad usage: 2.
+  EXPECT_EQ(run({"policy", "keygen"}), 2);
+  EXPECT_EQ(run({"policy", "sign", policy}), 2);
+  EXPECT_EQ(run({"policy", "sign", policy, "--key", pubFile.string()}), 2);  // a public key cannot sign
+  EXPECT_EQ(run({"policy", "verify", policy, "--key", "ed25519:nonsense"}), 2);
+  EXPECT_EQ(run({"policy", "verify"}), 2);
+  std::ofstream(policy) << "[service]\nserver = bad name\n";
+  EXPECT_EQ(run({"policy", "sign", policy, "--key", keyFile.string()}), 2);  // an invalid policy is not signed
+  EXPECT_FALSE(fs::exists(policy + ".sig"));
+}
+
 TEST_F(CliTest, RunOnceFixesAndTheAuditLogVerifies) {
   std::ofstream(dir_ / "Logs" / "old.log") << "stale";
   const auto policy = writePolicy("enforce");

@@ -11,6 +11,7 @@
 #include "platform/platform.h"
 #include "service/audit_log.h"
 #include "service/cli.h"
+#include "policies/policy_signature.h"
 #include "service/runtime.h"
 #include "tests/platform/temp_dir.h"
 
@@ -149,6 +150,73 @@ TEST_F(InstallSettingsTest, AGivenPolicyWinsOverTheInstalledSettings) {
   ASSERT_TRUE(rt) << rt.error().message;
   EXPECT_EQ((*rt)->policy().policy.service.server, "GIVEN");
   EXPECT_FALSE(fs::exists(state() / "policy.ini")) << "a run with --policy seeded the default";
+}
+
+// --- POLICY_KEYS and ALLOW_UNSIGNED_HTTP ---------------------------------------------------------------------
+
+TEST_F(InstallSettingsTest, TrustedKeysComeFromTheRegistryAndTheNativeFileStandsInForIt) {
+  auto a = policies::generatePolicyKeyPair().value();
+  auto b = policies::generatePolicyKeyPair().value();
+  const std::string keys = policies::formatPublicKey(a.publicKey) + "," + policies::formatPublicKey(b.publicKey);
+  ASSERT_TRUE(registry_.write(kInstallSettingsKey, "PolicyKeys", RegSz{keys}));
+  ASSERT_TRUE(registry_.write(kInstallSettingsKey, "AllowUnsignedHttp", RegSz{"1"}));
+  // A native key file in the state folder is not looked at where there is a registry (a user could have
+  // planted it before the state folder was locked down).
+  fs::create_directories(state());
+  std::ofstream(state() / kPolicyKeysFile, kBinary) << "garbage\n";
+  auto trust = readPolicyTrust(&registry_, state());
+  ASSERT_TRUE(trust) << trust.error().message;
+  EXPECT_EQ(trust->keys, (std::vector<policies::PolicyKey>{a.publicKey, b.publicKey}));
+  EXPECT_TRUE(trust->allowUnsignedHttp);
+  EXPECT_EQ(trust->acceptedFile, state() / kAcceptedPolicyFile);
+
+  std::ofstream(state() / kPolicyKeysFile, kBinary)
+      << "# the fleet's key\n" << policies::formatPublicKey(b.publicKey) << "\n";
+  auto native = readPolicyTrust(nullptr, state());
+  ASSERT_TRUE(native) << native.error().message;
+  EXPECT_EQ(native->keys, std::vector<policies::PolicyKey>{b.publicKey});
+  EXPECT_FALSE(native->allowUnsignedHttp);
+  std::ofstream(state() / kPolicyKeysFile, kBinary) << "allow-unsigned-http\n";
+  EXPECT_TRUE(readPolicyTrust(nullptr, state())->allowUnsignedHttp);
+  fs::remove(state() / kPolicyKeysFile);
+  EXPECT_TRUE(readPolicyTrust(nullptr, state())->keys.empty());
+}
+
+TEST_F(InstallSettingsTest, AMalformedKeyStopsTheStartNamingTheRegistryValue) {
+  install("", "SRV01");
+  ASSERT_TRUE(registry_.write(kInstallSettingsKey, "PolicyKeys", RegSz{"ed25519:0123456789abcdef:AAAA"}));
+  auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+  ASSERT_FALSE(rt);
+  EXPECT_EQ(rt.error().code, platform::ErrorCode::kInvalidData);
+  EXPECT_NE(rt.error().message.find("SOFTWARE\\Remediator PolicyKeys (the MSI's POLICY_KEYS): item 1"),
+            std::string::npos)
+      << rt.error().message;
+}
+
+TEST_F(InstallSettingsTest, WithKeysAnUnsignedCentralPolicyIsRefusedAndAuditedAndASignedOneIsUsed) {
+  auto key = policies::generatePolicyKeyPair().value();
+  const auto central = temp_ / "central.ini";
+  const std::string text = "[service]\nserver = CENTRAL\nserial = 1\n";
+  std::ofstream(central, kBinary) << text;
+  install(central.string(), "SRV01");
+  ASSERT_TRUE(registry_.write(kInstallSettingsKey, "PolicyKeys", RegSz{policies::formatPublicKey(key.publicKey)}));
+  {
+    auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+    ASSERT_TRUE(rt) << rt.error().message;
+    // The seeded default, which is the state folder's own file, needs no signature; the central one does.
+    EXPECT_EQ((*rt)->policy().policy.service.server, "SRV01");
+  }
+  bool refused = false;
+  for (const auto& r : readAuditLog(state() / "audit.jsonl").records) {
+    refused = refused || (r.entry.event == "policy_rejected" && r.entry.outcome == "refused" &&
+                          r.entry.message.find("central.ini.sig") != std::string::npos);
+  }
+  EXPECT_TRUE(refused) << "no policy_rejected/refused record naming the missing signature";
+  std::ofstream(temp_ / "central.ini.sig", kBinary) << *policies::signPolicy(text, key.privateKey);
+  auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+  ASSERT_TRUE(rt) << rt.error().message;
+  EXPECT_EQ((*rt)->policy().policy.service.server, "CENTRAL");
+  EXPECT_TRUE(fs::exists(state() / kAcceptedPolicyFile));
 }
 
 TEST_F(InstallSettingsTest, RemoveDataDeletesTheStateFolderButNotWhileItIsInUse) {
