@@ -135,15 +135,29 @@ class ClockFixer final : public Fixer {
     }
 
     const auto step = std::chrono::round<Millis>(offset);
+    // SNTP is unauthenticated: whoever answers for one server could step the clock by up to max_correction. A
+    // step past Kerberos' limit on one source's word is not taken; W32Time's own resync (its own, possibly
+    // authenticated, sources) may still make it, and a second agreeing server lets the fixer step.
+    const bool singleSource = magnitude(offset) > kKerberosMaxSkew && measured->agreeing().size() < 2;
+    std::string caution;
+    if (singleSource) {
+      details["single_source"] = "true";
+      caution = " The offset is beyond Kerberos' 5 minutes and rests on one unauthenticated SNTP source (" +
+                measured->server.display() +
+                "): only W32Time's own resync may correct it, the clock is not stepped on this source's word "
+                "(a second agreeing server in [clock] servers would allow a step).";
+    }
     if (ctx.note) {
       ctx.note("intent", "Correcting the clock by " + formatOffset(offset) + " to match " +
-                             measured->server.display() + ".",
+                             measured->server.display() + "." + caution,
                details);
     }
-    auto corrected = clock.correct(step);
+    auto corrected =
+        clock.correct(step, singleSource ? platform::ClockStep::kResyncOnly : platform::ClockStep::kAllowed);
     if (!corrected.ok()) {
       details["error"] = platform::errorCodeName(corrected.error().code);
-      return failed("Correcting the clock by " + formatOffset(offset) + " failed: " + corrected.error().message,
+      return failed("Correcting the clock by " + formatOffset(offset) + " failed: " + corrected.error().message +
+                        "." + caution,
                     details);
     }
     const char* how = *corrected == platform::ClockCorrection::kResynced ? "resynced" : "stepped";

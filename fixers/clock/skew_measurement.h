@@ -15,6 +15,10 @@ namespace remediator::fixers::clock {
 /// 5 min Kerberos limit, so a falseticker outvoted at this tolerance cannot move the clock in a way that matters.
 inline constexpr Millis kDefaultAgreement{1000};
 
+/// Kerberos' default maximum clock skew: beyond it logons fail, and a step of more than this on the word of a
+/// single unauthenticated SNTP server is not taken (the clock fixer asks W32Time to resync instead).
+inline constexpr Millis kKerberosMaxSkew{5 * 60 * 1000};
+
 /// How to measure the judged clock against time servers.
 struct MeasureSettings {
   std::vector<ServerAddress> servers;  ///< in policy order; at least one

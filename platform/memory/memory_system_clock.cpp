@@ -15,9 +15,12 @@ Result<void> MemorySystemClock::canCorrect() const {
   return {};
 }
 
-Result<ClockCorrection> MemorySystemClock::correct(Millis offset) {
+Result<ClockCorrection> MemorySystemClock::correct(Millis offset, ClockStep step) {
   std::lock_guard lock(mutex_);
   if (refusal_) return *refusal_;
+  if (step == ClockStep::kResyncOnly && kind_ == ClockCorrection::kStepped) {
+    return fail(ErrorCode::kPermissionDenied, "the time service did not correct the clock and a step is not allowed");
+  }
   offset_ += offset;
   corrections_.push_back(offset);
   return kind_;

@@ -20,7 +20,9 @@ class MemorySystemClock final : public SystemClock {
   Result<void> canCorrect() const override;
   /// Adds `offset` to the clock's offset and returns the configured kind of correction; refused corrections
   /// change nothing.
-  Result<ClockCorrection> correct(Millis offset) override;
+  /// With kResyncOnly and a correction kind of kStepped (the time service would not have made it), fails with
+  /// kPermissionDenied and changes nothing.
+  Result<ClockCorrection> correct(Millis offset, ClockStep step = ClockStep::kAllowed) override;
 
   /// Sets how far this clock is from the TimeSource (positive: ahead).
   void setOffset(Millis offset);

@@ -22,6 +22,6 @@ SysTime PosixSystemClock::now() const {
 
 Result<void> PosixSystemClock::canCorrect() const { return notSupported(); }
 
-Result<ClockCorrection> PosixSystemClock::correct(Millis) { return notSupported(); }
+Result<ClockCorrection> PosixSystemClock::correct(Millis, ClockStep) { return notSupported(); }
 
 }  // namespace remediator::platform

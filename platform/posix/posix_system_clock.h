@@ -12,7 +12,7 @@ class PosixSystemClock final : public SystemClock {
   /// CLOCK_REALTIME, to the nanosecond where the system clock offers it.
   SysTime now() const override;
   Result<void> canCorrect() const override;
-  Result<ClockCorrection> correct(Millis offset) override;
+  Result<ClockCorrection> correct(Millis offset, ClockStep step = ClockStep::kAllowed) override;
 };
 
 }  // namespace remediator::platform

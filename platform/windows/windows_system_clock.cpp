@@ -106,7 +106,7 @@ Result<void> stepSystemClock(Millis delta) {
 }
 
 Result<ClockCorrection> correctThroughTimeServiceThenStep(Millis offset, ProcessRunner& runner,
-                                                          const ClockControl& control) {
+                                                          const ClockControl& control, ClockStep step) {
   const SysTime before = control.read();
   const Millis startedAt = control.elapsed();
   ProcessRequest resync;
@@ -129,6 +129,10 @@ Result<ClockCorrection> correctThroughTimeServiceThenStep(Millis offset, Process
     why = "w32tm /resync exited with " + std::to_string(ran->exitCode);
   } else {
     why = "W32Time moved the clock by " + seconds(moved) + " of the " + seconds(offset) + " needed";
+  }
+  if (step == ClockStep::kResyncOnly) {
+    return fail(ErrorCode::kPermissionDenied, why + "; the clock is not stepped (only W32Time's own resync may make "
+                                                    "this correction)");
   }
   if (auto stepped = control.step(offset - moved); !stepped) {
     return fail(stepped.error().code, why + "; stepping the clock failed: " + stepped.error().message);
@@ -161,7 +165,7 @@ Result<void> WindowsSystemClock::canCorrect() const {
               "this account does not hold SeSystemtimePrivilege (run as LocalSystem or an administrator)");
 }
 
-Result<ClockCorrection> WindowsSystemClock::correct(Millis offset) {
+Result<ClockCorrection> WindowsSystemClock::correct(Millis offset, ClockStep step) {
   // Checked before anything runs: w32tm /resync would move the clock too.
   if (clockChangesForbidden()) return forbidden();
   const auto start = std::chrono::steady_clock::now();
@@ -170,7 +174,7 @@ Result<ClockCorrection> WindowsSystemClock::correct(Millis offset) {
       stepSystemClock,
       [start] { return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start); },
   };
-  return correctThroughTimeServiceThenStep(offset, runner_, control);
+  return correctThroughTimeServiceThenStep(offset, runner_, control, step);
 }
 
 }  // namespace remediator::platform

@@ -17,8 +17,10 @@ struct ClockControl {
 /// Corrects a clock by `offset`: first asks W32Time (`w32tm /resync` through `runner`), then checks whether the
 /// clock really moved by about `offset` (within a tenth of it, at least 2 s); if W32Time failed, refused or did
 /// not move it far enough (beyond its correction limits, or synced to another source) the rest is stepped.
+/// With `step` kResyncOnly nothing is stepped: what W32Time did not do fails with kPermissionDenied.
 Result<ClockCorrection> correctThroughTimeServiceThenStep(Millis offset, ProcessRunner& runner,
-                                                          const ClockControl& control);
+                                                          const ClockControl& control,
+                                                          ClockStep step = ClockStep::kAllowed);
 
 /// Whether this process was told never to change the system clock (environment REMEDIATOR_NEVER_SET_CLOCK set
 /// to anything but "" or "0"). Every test run under Wine sets it: there, as root, SetSystemTime would move the
@@ -38,7 +40,7 @@ class WindowsSystemClock final : public SystemClock {
   SysTime now() const override;
   /// kPermissionDenied when corrections are forbidden or the account does not hold SeSystemtimePrivilege.
   Result<void> canCorrect() const override;
-  Result<ClockCorrection> correct(Millis offset) override;
+  Result<ClockCorrection> correct(Millis offset, ClockStep step = ClockStep::kAllowed) override;
 
  private:
   ProcessRunner& runner_;

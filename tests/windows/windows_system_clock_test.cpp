@@ -113,6 +113,18 @@ TEST(ClockCorrectionTest, OnlyWhatW32TimeLeftIsStepped) {
   EXPECT_EQ(bench.steps, std::vector<Millis>{seconds(200)});
 }
 
+TEST(ClockCorrectionTest, ResyncOnlyNeverSteps) {
+  // One unauthenticated source past Kerberos' limit: W32Time may fix the clock, nothing else may.
+  ClockBench bench(seconds(-54001));
+  bench.runner.reply("w32tm", 0, "The command completed successfully.");
+  auto result = correctThroughTimeServiceThenStep(seconds(54001), bench.runner, bench.control(), ClockStep::kResyncOnly);
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(result.error().message.find("the clock is not stepped"), std::string::npos) << result.error().message;
+  EXPECT_TRUE(bench.steps.empty());
+  EXPECT_EQ(bench.clock.offset(), seconds(-54001));
+}
+
 TEST(ClockCorrectionTest, FailedOrMissingW32TimeFallsBackToAStep) {
   ClockBench failing(seconds(90));
   failing.runner.reply("w32tm", 1, "The computer did not resync because no time data was available.");

@@ -123,6 +123,42 @@ TEST_F(ClockFixerTest, SteppedCorrectionIsReportedAsSuch) {
   EXPECT_NE(outcome.message.find("stepped"), std::string::npos);
 }
 
+TEST_F(ClockFixerTest, OneSourcePastKerberosLimitIsNeverSteppedOnlyResynced) {
+  // Whoever answers for the one server (unauthenticated SNTP) claims the clock is 3 hours behind.
+  platform_.clock.setOffset(-hours(3));
+  platform_.clock.setCorrectionKind(platform::ClockCorrection::kStepped);  // W32Time would not make it
+  auto ctx = context();
+  const ApplyOutcome refused = fixer_->apply(fixer_->plan(fixer_->detect(ctx), ctx), ctx);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_TRUE(platform_.clock.corrections().empty()) << "the clock was stepped on one source's word";
+  EXPECT_EQ(refused.details.at("single_source"), "true");
+  EXPECT_NE(refused.message.find("rests on one unauthenticated SNTP source (essentials:123)"), std::string::npos)
+      << refused.message;
+  EXPECT_NE(refused.message.find("W32Time's own resync"), std::string::npos) << refused.message;
+  ASSERT_FALSE(notes_.empty());
+  EXPECT_NE(notes_.back().message.find("not stepped on this source's word"), std::string::npos)
+      << notes_.back().message;
+  // W32Time's own resync may still make the correction.
+  platform_.clock.setCorrectionKind(platform::ClockCorrection::kResynced);
+  const ApplyOutcome resynced = fixer_->apply(fixer_->plan(fixer_->detect(ctx), ctx), ctx);
+  ASSERT_TRUE(resynced.ok) << resynced.message;
+  EXPECT_EQ(resynced.details.at("method"), "resynced");
+}
+
+TEST_F(ClockFixerTest, ASecondAgreeingSourceAllowsAStepPastKerberosLimit) {
+  policy_.clock.servers = {"a", "b"};
+  query_->serve("a:123", time_, Millis{0});
+  query_->serve("b:123", time_, milliseconds(20));
+  platform_.clock.setOffset(-hours(3));
+  platform_.clock.setCorrectionKind(platform::ClockCorrection::kStepped);
+  auto ctx = context();
+  const ApplyOutcome outcome = fixer_->apply(fixer_->plan(fixer_->detect(ctx), ctx), ctx);
+  ASSERT_TRUE(outcome.ok) << outcome.message;
+  EXPECT_EQ(outcome.details.at("method"), "stepped");
+  EXPECT_EQ(outcome.details.count("single_source"), 0u);
+  // And within Kerberos' limit one source may step, as before (SteppedCorrectionIsReportedAsSuch).
+}
+
 TEST_F(ClockFixerTest, RefusesBeyondMaxCorrectionAndSaysAnAdministratorMustAct) {
   platform_.clock.setOffset(-hours(25));
   auto ctx = context();
