@@ -7,6 +7,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -493,30 +494,88 @@ std::string cliUsage() {
   return out.str();
 }
 
+namespace {
+
+bool isHelp(const std::string& arg) { return arg == "--help" || arg == "-h"; }
+
+/// The command `args` names (one or two words) and how many words it took; null when there is none.
+const Command* findCommand(const std::vector<Command>& all, const std::vector<std::string>& args,
+                           std::size_t& consumed) {
+  for (const auto& c : all) {
+    const bool two = c.name.find(' ') != std::string::npos;
+    if (two && args.size() >= 2 && c.name == args[0] + " " + args[1]) {
+      consumed = 2;
+      return &c;
+    }
+    if (!two && !args.empty() && c.name == args[0]) {
+      consumed = 1;
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+/// The usage of the commands under `group` ("policy", "audit", ...); empty when no command starts with it.
+std::string groupUsage(const std::vector<Command>& all, const std::string& group) {
+  std::ostringstream out;
+  for (const auto& c : all) {
+    if (c.name.rfind(group + " ", 0) == 0) out << "  " << c.synopsis << "\n      " << c.description << "\n";
+  }
+  if (out.str().empty()) return {};
+  return "usage: remediator " + group + " SUBCOMMAND [options]   (remediator " + group +
+         " SUBCOMMAND --help for details)\n\nsubcommands:\n" + out.str();
+}
+
+}  // namespace
+
 int runCli(const std::vector<std::string>& args, CliIo io, platform::Platform& platform) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+  // Help that was asked for goes to standard output and exits 0; a missing or unknown command is bad usage (2).
+  if (args.empty() || isHelp(args[0]) || (args[0] == "help" && args.size() == 1)) {
     (args.empty() ? io.err : io.out) << cliUsage();
     return args.empty() ? kExitUsage : kExitOk;
   }
   const auto all = commands();
-  const Command* command = nullptr;
-  std::size_t consumed = 0;
-  for (const auto& c : all) {
-    const bool two = c.name.find(' ') != std::string::npos;
-    if (two && args.size() >= 2 && c.name == args[0] + " " + args[1]) {
-      command = &c;
-      consumed = 2;
-      break;
+  if (args[0] == "help") {  // help COMMAND [SUBCOMMAND]
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    std::size_t consumed = 0;
+    if (const Command* c = findCommand(all, rest, consumed); c && consumed == rest.size()) {
+      io.out << commandHelp(*c);
+      return kExitOk;
     }
-    if (!two && c.name == args[0]) {
-      command = &c;
-      consumed = 1;
-      break;
+    if (rest == std::vector<std::string>{"service"}) {  // the entry point hands `service` to the service wrapper
+      io.out << "usage: remediator service [--policy P] [--state-dir D] [--daemon]\n\nRuns the service; "
+                "remediator service --help lists its options.\n";
+      return kExitOk;
     }
+    if (const auto group = groupUsage(all, rest[0]); rest.size() == 1 && !group.empty()) {
+      io.out << group;
+      return kExitOk;
+    }
+    io.err << "help: no command '" << rest[0] << (rest.size() > 1 ? " " + rest[1] : "") << "'\n\n" << cliUsage();
+    return kExitUsage;
   }
+  std::size_t consumed = 0;
+  const Command* command = findCommand(all, args, consumed);
   if (!command) {
+    // A group word alone or with --help ("policy --help") shows its subcommands; with anything else it is an
+    // unknown command.
+    if (const auto group = groupUsage(all, args[0]); !group.empty()) {
+      if (args.size() == 2 && isHelp(args[1])) {
+        io.out << group;
+        return kExitOk;
+      }
+      io.err << (args.size() == 1 ? "remediator " + args[0] + ": which subcommand?"
+                                  : "unknown command '" + args[0] + " " + args[1] + "'")
+             << "\n\n" << group;
+      return kExitUsage;
+    }
     io.err << "unknown command '" << args[0] << (args.size() > 1 ? " " + args[1] : "") << "'\n\n" << cliUsage();
     return kExitUsage;
+  }
+  // --help anywhere after the command wins over whatever else is on the line (an unknown option included).
+  if (std::any_of(args.begin() + static_cast<std::ptrdiff_t>(consumed), args.end(), isHelp)) {
+    io.out << commandHelp(*command);
+    return kExitOk;
   }
   OptionSet set;
   if (command->options) command->options(set);

@@ -96,6 +96,41 @@ TEST_F(CliTest, EveryCommandHasHelp) {
   }
 }
 
+TEST_F(CliTest, HelpAskedForExitsZeroOnStandardOutput) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"-h"}, {"help"}, {"run", "-h"}, {"run", "--bogus", "--help"}, {"upgrade", "prepare", "--help"},
+           {"policy", "--help"}, {"policy", "-h"}, {"audit", "--help"}, {"upgrade", "--help"}, {"help", "run"},
+           {"help", "policy", "sign"}, {"help", "policy"}, {"help", "service"}}) {
+    out_.str("");
+    err_.str("");
+    EXPECT_EQ(run(args), kExitOk) << args[0] << " " << (args.size() > 1 ? args[1] : "") << ": " << err_.str();
+    EXPECT_NE(out_.str().find("usage: remediator"), std::string::npos) << out_.str();
+    EXPECT_EQ(err_.str(), "");
+  }
+  out_.str("");
+  EXPECT_EQ(run({"policy", "--help"}), kExitOk);
+  EXPECT_NE(out_.str().find("policy validate FILE"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("audit verify"), std::string::npos) << "only the policy subcommands: " << out_.str();
+  out_.str("");
+  EXPECT_EQ(run({"help", "policy", "sign"}), kExitOk);
+  EXPECT_EQ(out_.str().rfind("usage: remediator policy sign FILE --key PRIVATE", 0), 0u) << out_.str();
+}
+
+TEST_F(CliTest, AMissingOrUnknownCommandStillExitsTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"frobnicate", "--help"}, {"policy"}, {"policy", "frobnicate"},
+           {"policy", "frobnicate", "--help"}, {"help", "frobnicate"}, {"help", "policy", "frobnicate"}}) {
+    out_.str("");
+    err_.str("");
+    EXPECT_EQ(run(args), kExitUsage) << (args.empty() ? "(none)" : args[0]);
+    EXPECT_NE(err_.str().find("usage: remediator"), std::string::npos) << err_.str();
+    EXPECT_EQ(out_.str(), "");
+  }
+  err_.str("");
+  EXPECT_EQ(run({"policy"}), kExitUsage);
+  EXPECT_NE(err_.str().find("which subcommand"), std::string::npos) << err_.str();
+}
+
 TEST_F(CliTest, PolicyValidateNamesTheFileAndKey) {
   const auto bad = dir_ / "bad.ini";
   std::ofstream(bad) << "[service]\nserver = x\n[clock]\nmode = sometimes\n";

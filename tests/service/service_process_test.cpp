@@ -84,4 +84,29 @@ TEST(ServiceProcessTest, RunsACycleAndStopsOnSigterm) {
   fs::remove_all(dir);
 }
 
+// The real executable's exit codes for help, which the service wrapper (Poco) answers for `service --help`.
+TEST(ServiceProcessTest, HelpExitsZeroAndAMissingCommandTwo) {
+  const fs::path dir = fs::temp_directory_path() / ("remediator-help-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto exitOf = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), REMEDIATOR_EXE);
+    const pid_t pid = spawn(args, dir / "out");
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"run", "--help"}, {"policy", "--help"}, {"policy", "validate", "--help"}, {"service", "--help"},
+           {"service", "-h"}}) {
+    EXPECT_EQ(exitOf(args), 0) << args[0] << " " << args[1 % args.size()] << ": " << slurp(dir / "out");
+    EXPECT_NE(slurp(dir / "out").find("remediator"), std::string::npos) << slurp(dir / "out");
+  }
+  EXPECT_NE(slurp(dir / "out").find("--state-dir"), std::string::npos) << "service help: " << slurp(dir / "out");
+  EXPECT_EQ(exitOf({}), 2) << slurp(dir / "out");
+  EXPECT_EQ(exitOf({"frobnicate"}), 2) << slurp(dir / "out");
+  EXPECT_EQ(exitOf({"policy"}), 2) << slurp(dir / "out");
+  fs::remove_all(dir);
+}
+
 }  // namespace
