@@ -46,6 +46,7 @@ struct ServiceSettings {
   int auditKeepFiles = 10;
   std::string logLevel = "info";      ///< trace, debug, info, warning, error
   std::string source;                 ///< path, UNC path or http:// URL; empty: the file given to the service
+  std::string report;                 ///< folder (UNC or local) the PC publishes to; empty: off
   int serial = 0;                     ///< raised on every publish; signed policies may not go back (anti-rollback)
   Duration refresh{std::chrono::minutes(15)};
   Duration startDelay{std::chrono::seconds(30)};

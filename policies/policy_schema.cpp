@@ -115,6 +115,11 @@ const char* checkPolicySource(std::string_view value) {
   return "expected a path, a UNC path (\\\\server\\share\\policy.ini) or an http:// URL";
 }
 
+const char* checkReportFolder(std::string_view value) {
+  if (urlScheme(value).empty()) return nullptr;
+  return "expected a folder: a path or a UNC path (\\\\server\\share\\reports), not a URL";
+}
+
 const char* checkInstallerUrl(std::string_view value) {
   std::string scheme = urlScheme(value);
   if (scheme.empty() || scheme == "http") return nullptr;
@@ -216,6 +221,13 @@ const std::vector<KeySpec>& buildSchema() {
        .check = checkPolicySource,
        .doc = "Where the policy is refreshed from: a path, a UNC path or an http:// URL; empty: the file the "
               "service was started with."},
+      {.section = "service",
+       .key = "report",
+       .type = VT::kPath,
+       .field = +[](Policy& p) -> std::string& { return p.service.report; },
+       .check = checkReportFolder,
+       .doc = "Folder every PC publishes its status and audit records to, in a subfolder named after the PC "
+              "(\\\\SERVER\\Remediator$\\reports); read by `remediator fleet report`; empty: nothing is published."},
       {.section = "service",
        .key = "serial",
        .type = VT::kInt,

@@ -338,6 +338,15 @@ std::string canonicalAuditForm(const AuditRecord& record) {
   return out;
 }
 
+std::string auditSha256Hex(std::string_view data) { return sha256Hex(data); }
+
+std::string auditSha256Hex(std::string_view a, std::string_view b) {
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+  engine.update(a.data(), static_cast<unsigned>(a.size()));
+  engine.update(b.data(), static_cast<unsigned>(b.size()));
+  return Poco::DigestEngine::digestToHex(engine.digest());
+}
+
 std::string auditRecordJson(const AuditRecord& record) {
   return lineWithHash(canonicalAuditForm(record), record.hash);
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "platform/durable_file.h"
@@ -25,6 +26,10 @@ inline constexpr const char* kAuditEventRotationFailed = "log_rotation_failed";
 
 /// Canonical form of a record (every field but `hash`, fixed key order, compact JSON): what `hash` covers.
 std::string canonicalAuditForm(const AuditRecord& record);
+/// SHA-256 of `data` as 64 lowercase hex digits: the hash of the audit chain (Poco's SHA2Engine).
+std::string auditSha256Hex(std::string_view data);
+/// SHA-256 of `a` followed by `b`, without joining them first.
+std::string auditSha256Hex(std::string_view a, std::string_view b);
 /// The JSON line written to the log for a record (canonical form plus "hash"), without the newline.
 std::string auditRecordJson(const AuditRecord& record);
 /// Parses one log line; kInvalidData when it is not a complete record.

@@ -489,6 +489,8 @@ void Engine::saveStatus() const {
     fixers.add(f);
   }
   root.set("fixers", fixers);
+  // The doctor's result goes here once the doctor exists: {"problems":[{"id","message"}...]}; null until then.
+  root.set("doctor", Poco::Dynamic::Var());
   std::ostringstream out;
   root.stringify(out, 2);
   (void)platform::writeFileDurably(options_.stateDir / kStatusFile, out.str() + "\n");

@@ -228,6 +228,8 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   auditOptions.host = platform.os ? platform.os->hostName() : "unknown";
   auditOptions.maxBytes = policy.service.auditMaxBytes;
   auditOptions.keepFiles = policy.service.auditKeepFiles;
+  rt->auditPath_ = auditOptions.path;
+  rt->host_ = auditOptions.host;
   auto audit = JsonlAuditLog::open(auditOptions, *platform.time);
   if (!audit) return audit.error();
   rt->audit_ = std::move(*audit);
@@ -303,6 +305,20 @@ void Runtime::refreshPolicy() {
                    std::to_string(fetched->loaded.policy.service.serial) +
                    (fetched->signedBy.empty() ? ", unsigned" : ", signed by key " + fetched->signedBy) + ").");
   logInfo("new policy " + fetched->loaded.sha256 + " in force");
+}
+
+std::optional<PublisherOptions> Runtime::publisherOptions() const {
+  const auto& service = policy().policy.service;
+  if (service.report.empty()) return std::nullopt;
+  PublisherOptions options;
+  options.reportDir = std::filesystem::path(service.report);
+  options.host = host_;
+  options.auditLog = auditPath_;
+  options.statusFile = stateDir_ / "status.json";
+  options.backoffInitial = service.backoffInitial;
+  options.backoffMax = service.backoffMax;
+  options.splay = service.splay;
+  return options;
 }
 
 }  // namespace remediator::service

@@ -10,6 +10,7 @@
 #include "service/audit_event_mirror.h"
 #include "service/audit_log.h"
 #include "service/engine.h"
+#include "service/report_publisher.h"
 
 namespace remediator::service {
 
@@ -81,6 +82,9 @@ class Runtime {
   const std::filesystem::path& stateDir() const { return stateDir_; }
   const policies::LoadedPolicy& policy() const { return *engine_->policy(); }
 
+  /// What the report publisher needs under the current policy; nullopt when `[service] report` is empty.
+  std::optional<PublisherOptions> publisherOptions() const;
+
   /// Fetches the policy again. A new valid policy replaces the old one; an unreachable or invalid source keeps
   /// the current policy. Either way the outcome is audited when it is news.
   void refreshPolicy();
@@ -91,6 +95,8 @@ class Runtime {
   Runtime() = default;
 
   std::filesystem::path stateDir_;
+  std::filesystem::path auditPath_;
+  std::string host_;
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<policies::PolicySource> source_;
   std::unique_ptr<JsonlAuditLog> audit_;

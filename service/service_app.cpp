@@ -91,6 +91,24 @@ class RemediatorService final : public Poco::Util::ServerApplication {
                            [&io](std::function<void()> f) { boost::asio::post(io, std::move(f)); },
                            [&] { scheduleChanges(); });
 
+    // The report publisher (when [service] report names a folder) runs on a thread of its own: a slow or
+    // unreachable share never delays a fixer. It is made again when a refreshed policy names another folder.
+    std::unique_ptr<BackgroundPublisher> publisher;
+    std::string publisherFolder;
+    const auto followReport = [&] {
+      const auto wanted = runtime.publisherOptions();
+      const std::string folder = wanted ? wanted->reportDir.string() : std::string();
+      if (folder == publisherFolder) return;
+      publisher.reset();
+      publisherFolder = folder;
+      if (!wanted) return;
+      logInfo("publishing status and audit records to " + folder);
+      publisher = std::make_unique<BackgroundPublisher>(
+          *wanted, *native.get().files, time, [&runtime] { return runtime.audit().lastSeq(); },
+          [](const std::string& line) { logWarning(line); });
+    };
+    followReport();
+
     std::function<void()> scheduleRun = [&] {
       const auto next = engine.nextDue();
       // With every fixer off, look again after the next policy refresh.
@@ -107,6 +125,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
           ran.push_back(r.fixer);
         }
         changes.ran(ran, start, time.now());
+        if (publisher) publisher->poke();
         scheduleRun();
       });
     };
@@ -116,6 +135,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
         if (ec) return;
         runtime.refreshPolicy();
         changes.follow(runtime.policy().policy);
+        followReport();
         runTimer.cancel();  // the new policy may move due times
         scheduleRun();
         scheduleRefresh();
@@ -165,6 +185,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
           }
           boost::asio::post(io, [&, a = *action, code = request.code] {
             handleControl(a, code, runtime, native.get());
+            if (publisher) publisher->poke();
             runTimer.cancel();
             scheduleRun();
           });

@@ -40,6 +40,7 @@ Policy everyKeyChanged() {
                7,
                "debug",
                "http://srv/p.ini",
+               "\\\\srv\\reports",
                42,
                30min,
                1min,
