@@ -22,6 +22,7 @@
 #include "policies/value_syntax.h"
 #include "remediator_version.h"
 #include "service/audit_log.h"
+#include "service/fleet_report.h"
 #include "service/policy_commands.h"
 #include "service/runtime.h"
 #include "platform/time_format.h"
@@ -204,6 +205,55 @@ int cmdAuditShow(const Parsed& p, CliIo& io, platform::Platform& platform) {
   }
   io.out << shown.size() << " of " << read.records.size() << " records shown\n";
   return kExitOk;
+}
+
+int cmdFleetReport(const Parsed& p, CliIo& io, platform::Platform& platform) {
+  if (p.positional.size() != 1) {
+    io.err << "fleet report takes one FOLDER: the report share's folder, e.g. \\\\SERVER\\Remediator$\\reports\n";
+    return kExitUsage;
+  }
+  FleetOptions options;
+  options.now = platform.time->now();
+  const std::string staleText = p.has("stale") ? p.get("stale") : std::string("3d");
+  auto stale = policies::parseDuration(staleText);
+  if (!stale || stale->count() <= 0) {
+    io.err << "--stale: " << (stale ? std::string("must be more than 0") : stale.error().message) << "\n";
+    return kExitUsage;
+  }
+  options.stale = *stale;
+  auto report = readFleetReport(std::filesystem::path(p.positional[0]), options);
+  if (!report) {
+    io.err << "fleet report: " << report.error().message << "\n";
+    return kExitUsage;
+  }
+  report->staleAfter = staleText;
+  const auto writeFile = [&](const std::string& path, const auto& render) {
+    std::ostringstream text;
+    render(*report, text);
+    if (auto w = platform::writeFileDurably(std::filesystem::path(path), text.str()); !w) {
+      io.err << "fleet report: cannot write " << path << ": " << w.error().message << "\n";
+      return false;
+    }
+    return true;
+  };
+  const std::string out = p.has("out") ? p.get("out") : std::string("report.html");
+  if (!writeFile(out, renderFleetHtml)) return kExitUsage;
+  if (p.has("csv") && !writeFile(p.get("csv"), renderFleetCsv)) return kExitUsage;
+  int admin = 0;
+  for (const auto& pc : report->pcs) admin += pc.needsAdmin;
+  if (p.has("json")) {
+    renderFleetJson(*report, io.out);
+  } else {
+    io.out << report->pcs.size() << " PCs, " << admin << " need an administrator; page written to " << out << "\n";
+    for (const auto& pc : report->pcs) {
+      if (pc.needsAdmin) io.out << "  " << pc.name << ": " << [&] {
+          std::string why;
+          for (const auto& r : pc.reasons) why += (why.empty() ? "" : ", ") + r;
+          return why;
+        }() << "\n";
+    }
+  }
+  return report->needsAdmin() ? kExitProblem : kExitOk;
 }
 
 int cmdStatus(const Parsed& p, CliIo& io, platform::Platform&) {
@@ -422,6 +472,17 @@ std::vector<Command> commands() {
          stateDirOption(s);
        },
        cmdAuditShow},
+      {"fleet report", "fleet report FOLDER [--out report.html] [--csv FILE] [--json] [--stale 3d]",
+       "Reads every PC's published status and audit records in FOLDER (the [service] report share) and writes one "
+       "self-contained HTML page. Exit 0 all healthy, 1 something needs an administrator (a PC stale, failed, "
+       "drifting, its breaker open, its audit chain broken or diverged), 2 bad usage or an unreadable folder.",
+       [](OptionSet& s) {
+         s.addOption(valued("out", "the HTML page to write (default: report.html)", "FILE"));
+         s.addOption(valued("csv", "also write one CSV row per PC and fixer", "FILE"));
+         s.addOption(flag("json", "print the same data as JSON on standard output"));
+         s.addOption(valued("stale", "a PC not seen for this long is stale (default: 3d)", "DURATION"));
+       },
+       cmdFleetReport},
       {"status", "status [--state-dir D]", "Shows the last run, finding and next due time of every fixer.",
        stateDirOption, cmdStatus},
       {"reset", "reset [FIXER] [--state-dir D]",

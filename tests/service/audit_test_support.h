@@ -113,4 +113,20 @@ inline std::string joined(const std::vector<std::string>& texts) {
   return out;
 }
 
+/// Rewrites a log as a tamperer who has the code would: record `seq` gets `message`, and every record from the
+/// first is hashed again (canonical form), so the log verifies on its own.
+inline void rewriteAndRechain(const std::filesystem::path& path, std::uint64_t seq, const std::string& message) {
+  auto lines = readLines(path);
+  std::string prev;
+  for (auto& line : lines) {
+    auto r = *parseAuditRecord(line);
+    if (r.seq == seq) r.entry.message = message;
+    r.prev = prev;
+    r.hash = auditSha256Hex(canonicalAuditForm(r));
+    prev = r.hash;
+    line = auditRecordJson(r);
+  }
+  writeLines(path, lines);
+}
+
 }  // namespace remediator::service::testing

@@ -297,20 +297,7 @@ TEST_F(PublisherTest, ARewrittenLocalLogIsSaidNotToContinueTheHead) {
   ASSERT_TRUE(publisher.publishOnce());
   // Someone edits record 2 on the PC and re-chains everything after it, then more records come.
   pc.log.reset();
-  auto lines = testing::readLines(pc.dir / "audit.jsonl");
-  std::string prev;
-  for (auto& line : lines) {
-    auto r = *parseAuditRecord(line);
-    if (r.seq == 2) r.entry.message = "nothing happened";
-    r.prev = prev;
-    r.hash.clear();
-    AuditRecord copy = r;
-    // Re-hash the way the log does (canonical form), as a tamperer with the code would.
-    r.hash = auditSha256Hex(canonicalAuditForm(copy));
-    prev = r.hash;
-    line = auditRecordJson(r);
-  }
-  testing::writeLines(pc.dir / "audit.jsonl", lines);
+  testing::rewriteAndRechain(pc.dir / "audit.jsonl", 2, "nothing happened");
   fs::remove(pc.dir / "audit.state");
   AuditLogOptions o;
   o.path = pc.dir / "audit.jsonl";
