@@ -8,11 +8,15 @@ packages=(
   libboost-dev libboost-log-dev libboost-thread-dev libboost-filesystem-dev libboost-system-dev
   libboost-date-time-dev
   libpoco-dev googletest libgtest-dev libbenchmark-dev
+  # SHA-256 of the audit chain natively (libcrypto); libpoco-dev brings it too.
+  libssl-dev
   # Ed25519 policy signatures; its version also names the source package built for mingw.
   libsodium-dev
   chrony faketime
   # The end-to-end scenario: its loopback web server and JSON checks (python3), process lookups (procps).
   python3 procps
+  # The fleet report's page rendered headless, its table checked from the DOM (tests/service/fleet_page_test.sh).
+  chromium
   # The Windows build: mingw-w64, Wine to run its tests, MSI tools, and what building Debian's Poco and Boost
   # and libsodium source packages for mingw needs (dpkg-source, Boost's b2, autotools for libsodium).
   g++-mingw-w64-x86-64-posix wine wine64 msitools wixl dpkg-dev libboost1.74-tools-dev autoconf automake libtool

@@ -1,11 +1,9 @@
 #include "service/audit_log.h"
 
 #include <Poco/Checksum.h>
-#include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/SHA2Engine.h>
 #include <Poco/UTF8Encoding.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "platform/sha256.h"
 #include "platform/time_format.h"
 
 namespace remediator::service {
@@ -107,11 +106,7 @@ void appendStateField(std::string& out, const char* key, const State& state) {
   out += "},";
 }
 
-std::string sha256Hex(std::string_view data) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(data.data(), static_cast<unsigned>(data.size()));
-  return Poco::DigestEngine::digestToHex(engine.digest());
-}
+std::string sha256Hex(std::string_view data) { return platform::sha256Hex(data); }
 
 /// The log line for a record whose canonical form is `canonical`: the same object with "hash" added last.
 std::string lineWithHash(const std::string& canonical, const std::string& hash) {
@@ -340,12 +335,7 @@ std::string canonicalAuditForm(const AuditRecord& record) {
 
 std::string auditSha256Hex(std::string_view data) { return sha256Hex(data); }
 
-std::string auditSha256Hex(std::string_view a, std::string_view b) {
-  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  engine.update(a.data(), static_cast<unsigned>(a.size()));
-  engine.update(b.data(), static_cast<unsigned>(b.size()));
-  return Poco::DigestEngine::digestToHex(engine.digest());
-}
+std::string auditSha256Hex(std::string_view a, std::string_view b) { return platform::sha256Hex(a, b); }
 
 std::string auditRecordJson(const AuditRecord& record) {
   return lineWithHash(canonicalAuditForm(record), record.hash);

@@ -26,7 +26,7 @@ inline constexpr const char* kAuditEventRotationFailed = "log_rotation_failed";
 
 /// Canonical form of a record (every field but `hash`, fixed key order, compact JSON): what `hash` covers.
 std::string canonicalAuditForm(const AuditRecord& record);
-/// SHA-256 of `data` as 64 lowercase hex digits: the hash of the audit chain (Poco's SHA2Engine).
+/// SHA-256 of `data` as 64 lowercase hex digits: the hash of the audit chain (platform/sha256.h).
 std::string auditSha256Hex(std::string_view data);
 /// SHA-256 of `a` followed by `b`, without joining them first.
 std::string auditSha256Hex(std::string_view a, std::string_view b);

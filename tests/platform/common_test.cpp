@@ -197,3 +197,15 @@ TEST(ExpandEnvironmentTest, ProcessEnvironmentIsLookedUpWithoutCase) {
 
 }  // namespace
 }  // namespace remediator::platform
+
+// SHA-256 behind the platform: the known vectors (FIPS 180-2), and two parts hashing as their concatenation.
+#include "platform/sha256.h"
+namespace remediator::platform {
+TEST(Sha256Test, KnownVectorsAndParts) {
+  EXPECT_EQ(sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256Hex("ab", "c"), sha256Hex("abc"));
+  EXPECT_EQ(sha256Hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+}  // namespace remediator::platform

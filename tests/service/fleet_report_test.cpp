@@ -18,9 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::PublishedPc;
+using testing::writeEveryState;
 using testing::TempDir;
 
-const platform::SysTime kNow = *platform::parseUtc("2026-12-07T12:00:00.000Z");
+const platform::SysTime kNow = testing::kFleetNow;
 
 FleetOptions optionsAt(platform::SysTime now) {
   FleetOptions o;
@@ -40,51 +41,6 @@ const FixerView& fixerNamed(const PcView& pc, const std::string& name) {
     if (f.fixer == name) return f;
   }
   throw std::runtime_error("no fixer " + name + " on " + pc.name);
-}
-
-/// A fleet with one PC in each state.
-void writeEveryState(const fs::path& root) {
-  {
-    PublishedPc pc(root, "HEALTHY");
-    pc.record(kNow - 2h, "clock", "detected", "enforce", "compliant", "in sync");
-    pc.publish(kNow - 1h);
-    pc.status(kNow - 1h, {{"clock", "enforce", "compliant"}, {"autologon", "off", ""}});
-  }
-  {
-    PublishedPc pc(root, "HEALED");
-    for (int day = 0; day < 3; ++day) {
-      pc.record(kNow - 24h * day - 3h, "autologon", "detected", "enforce", "drift", "AutoAdminLogon is 0");
-      pc.record(kNow - 24h * day - 3h, "autologon", "applied", "enforce", "ok", "set AutoAdminLogon");
-      pc.record(kNow - 24h * day - 3h, "autologon", "verified", "enforce", "compliant", "autologon restored");
-    }
-    pc.publish(kNow - 1h);
-    pc.status(kNow - 1h, {{"autologon", "enforce", "fixed"}});
-  }
-  {
-    PublishedPc pc(root, "DRIFT");
-    pc.record(kNow - 2h, "stale_logs", "detected", "audit", "drift", "3 old log folders");
-    pc.publish(kNow - 1h);
-    pc.status(kNow - 1h, {{"stale_logs", "audit", "drift"}});
-  }
-  {
-    PublishedPc pc(root, "FAILED");
-    pc.record(kNow - 2h, "connector", "failed", "enforce", "failed", "the installer exited with 1603");
-    pc.publish(kNow - 1h);
-    pc.status(kNow - 1h, {{"connector", "enforce", "failed"}, {"clock", "enforce", "compliant", true}});
-  }
-  {
-    PublishedPc pc(root, "STALE");
-    pc.record(kNow - 10 * 24h, "clock", "detected", "enforce", "compliant", "in sync");
-    pc.publish(kNow - 10 * 24h);
-    pc.status(kNow - 10 * 24h, {{"clock", "enforce", "compliant"}});
-  }
-  {
-    PublishedPc pc(root, "DOCTOR");
-    pc.record(kNow - 2h, "clock", "detected", "enforce", "compliant", "in sync");
-    pc.publish(kNow - 1h);
-    pc.status(kNow - 1h, {{"clock", "enforce", "compliant"}},
-              R"({"problems":[{"id":"dns","message":"the server's name does not resolve"}]})");
-  }
 }
 
 TEST(FleetReportTest, EveryStateOfAGeneratedFleet) {
@@ -278,7 +234,11 @@ TEST(FleetCommandTest, ExitCodesPageCsvAndJson) {
 
 TEST(FleetHostileTest, NamesAndMessagesCannotInjectIntoThePage) {
   TempDir root;
+#ifdef _WIN32
+  const std::string evil = "&lt;x&gt;";  // Windows folder names have no '<' or '>'; a share served by Samba may
+#else
   const std::string evil = "<script>alert(1)<\\script>";  // a folder name has no '/'; '<' and '>' are allowed
+#endif
   PublishedPc pc(root.path(), evil);
   pc.record(kNow - 2h, "\"><img src=x onerror=alert(2)>", "failed", "enforce", "failed",
             "</td></tr></table><script>alert(3)</script>");
@@ -292,7 +252,11 @@ TEST(FleetHostileTest, NamesAndMessagesCannotInjectIntoThePage) {
   EXPECT_EQ(page.find("<script>alert"), std::string::npos);
   EXPECT_EQ(page.find("<img"), std::string::npos);
   EXPECT_EQ(page.find("<b>clock"), std::string::npos);
+#ifndef _WIN32
   EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;\\script&gt;"), std::string::npos);
+#else
+  EXPECT_NE(page.find("&amp;lt;x&amp;gt;"), std::string::npos);
+#endif
   // Exactly one script element: ours. No reference to anything outside the page.
   std::size_t scripts = 0;
   for (auto at = page.find("<script"); at != std::string::npos; at = page.find("<script", at + 1)) ++scripts;
@@ -315,6 +279,7 @@ TEST(FleetHostileTest, OversizedLinksAndGarbageAreBoundedFindings) {
   TempDir root;
   TempDir elsewhere;
   testing::writeText(elsewhere / "secret.txt", "not for the report");
+#ifndef _WIN32  // links need a privilege on Windows; the reader's check is the same code
   // A link posing as a PC, and a PC whose chunk is a link to a file outside.
   fs::create_directory_symlink(elsewhere.path(), root / "LINKED");
   {
@@ -322,6 +287,7 @@ TEST(FleetHostileTest, OversizedLinksAndGarbageAreBoundedFindings) {
     fs::create_symlink(elsewhere / "secret.txt", pc.dir() / reportChunkName(1));
     pc.status(kNow, {});
   }
+#endif
   // A chunk larger than any a PC writes (sparse: no disk used), a line longer than any record, garbage.
   {
     PublishedPc pc(root.path(), "HUGE");
@@ -342,9 +308,11 @@ TEST(FleetHostileTest, OversizedLinksAndGarbageAreBoundedFindings) {
   }
   auto report = readFleetReport(root.path(), optionsAt(kNow));
   ASSERT_TRUE(report);
+#ifndef _WIN32
   for (const auto& pc : report->pcs) EXPECT_NE(pc.name, "LINKED") << "a link is not a PC";
   EXPECT_EQ(pcNamed(*report, "LINKCHUNK").chain, ChainState::kBroken);
   EXPECT_NE(pcNamed(*report, "LINKCHUNK").chainDetail.find("not a regular file"), std::string::npos);
+#endif
   EXPECT_EQ(pcNamed(*report, "HUGE").chain, ChainState::kBroken);
   EXPECT_EQ(pcNamed(*report, "LONGLINE").chain, ChainState::kBroken);
   EXPECT_EQ(pcNamed(*report, "GARBAGE").chain, ChainState::kBroken);

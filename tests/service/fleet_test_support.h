@@ -94,4 +94,53 @@ class PublishedPc {
   std::string lastChunk_;
 };
 
+/// The "now" of the generated fleets.
+inline const platform::SysTime kFleetNow = *platform::parseUtc("2026-12-07T12:00:00.000Z");
+
+/// A fleet with one PC in each state.
+inline void writeEveryState(const std::filesystem::path& root, platform::SysTime kNow = kFleetNow) {
+  using namespace std::chrono_literals;
+  {
+    PublishedPc pc(root, "HEALTHY");
+    pc.record(kNow - 2h, "clock", "detected", "enforce", "compliant", "in sync");
+    pc.publish(kNow - 1h);
+    pc.status(kNow - 1h, {{"clock", "enforce", "compliant"}, {"autologon", "off", ""}});
+  }
+  {
+    PublishedPc pc(root, "HEALED");
+    for (int day = 0; day < 3; ++day) {
+      pc.record(kNow - 24h * day - 3h, "autologon", "detected", "enforce", "drift", "AutoAdminLogon is 0");
+      pc.record(kNow - 24h * day - 3h, "autologon", "applied", "enforce", "ok", "set AutoAdminLogon");
+      pc.record(kNow - 24h * day - 3h, "autologon", "verified", "enforce", "compliant", "autologon restored");
+    }
+    pc.publish(kNow - 1h);
+    pc.status(kNow - 1h, {{"autologon", "enforce", "fixed"}});
+  }
+  {
+    PublishedPc pc(root, "DRIFT");
+    pc.record(kNow - 2h, "stale_logs", "detected", "audit", "drift", "3 old log folders");
+    pc.publish(kNow - 1h);
+    pc.status(kNow - 1h, {{"stale_logs", "audit", "drift"}});
+  }
+  {
+    PublishedPc pc(root, "FAILED");
+    pc.record(kNow - 2h, "connector", "failed", "enforce", "failed", "the installer exited with 1603");
+    pc.publish(kNow - 1h);
+    pc.status(kNow - 1h, {{"connector", "enforce", "failed"}, {"clock", "enforce", "compliant", true}});
+  }
+  {
+    PublishedPc pc(root, "STALE");
+    pc.record(kNow - 10 * 24h, "clock", "detected", "enforce", "compliant", "in sync");
+    pc.publish(kNow - 10 * 24h);
+    pc.status(kNow - 10 * 24h, {{"clock", "enforce", "compliant"}});
+  }
+  {
+    PublishedPc pc(root, "DOCTOR");
+    pc.record(kNow - 2h, "clock", "detected", "enforce", "compliant", "in sync");
+    pc.publish(kNow - 1h);
+    pc.status(kNow - 1h, {{"clock", "enforce", "compliant"}},
+              R"({"problems":[{"id":"dns","message":"the server's name does not resolve"}]})");
+  }
+}
+
 }  // namespace remediator::service::testing
