@@ -48,36 +48,41 @@ std::string clip(std::string_view s, std::size_t max) {
 // order, string values, flat string-to-string objects. Anything else is not a record. The fields the report
 // needs are decoded; the hash is checked over the line's own bytes.
 
+/// Views into the line; a field with escapes is decoded into its own storage, which the view then names (so a
+/// Scanned is filled in place and never copied).
 struct Scanned {
   std::uint64_t seq = 0;
-  std::string time, fixer, event, mode, outcome, message, prev;
+  std::string_view time, fixer, event, mode, outcome, message, prev;
   std::string_view hash;
+  std::string storage[7];
+  Scanned() = default;
+  Scanned(const Scanned&) = delete;
+  Scanned& operator=(const Scanned&) = delete;
 };
 
 class LineScanner {
  public:
   explicit LineScanner(std::string_view line) : s_(line) {}
 
-  std::optional<Scanned> scan() {
-    Scanned r;
-    if (!lit("{\"seq\":") || !number(r.seq) || !lit(",\"time\":") || !str(&r.time) || !lit(",\"host\":") ||
-        !str(nullptr) || !lit(",\"fixer\":") || !str(&r.fixer) || !lit(",\"event\":") || !str(&r.event) ||
-        !lit(",\"mode\":") || !str(&r.mode) || !lit(",\"observed\":") || !object() || !lit(",\"desired\":") ||
-        !object() || !lit(",\"outcome\":") || !str(&r.outcome) || !lit(",\"message\":") || !str(&r.message) ||
-        !lit(",\"details\":") || !object() || !lit(",\"policy_sha256\":") || !str(nullptr) || !lit(",\"prev\":") ||
-        !str(&r.prev)) {
-      return std::nullopt;
+  bool scan(Scanned& r) {
+    std::string* st = r.storage;
+    if (!lit("{\"seq\":") || !number(r.seq) || !lit(",\"time\":") || !str(&r.time, &st[0]) || !lit(",\"host\":") ||
+        !str(nullptr, nullptr) || !lit(",\"fixer\":") || !str(&r.fixer, &st[1]) || !lit(",\"event\":") ||
+        !str(&r.event, &st[2]) || !lit(",\"mode\":") || !str(&r.mode, &st[3]) || !lit(",\"observed\":") ||
+        !object() || !lit(",\"desired\":") || !object() || !lit(",\"outcome\":") || !str(&r.outcome, &st[4]) ||
+        !lit(",\"message\":") || !str(&r.message, &st[5]) || !lit(",\"details\":") || !object() ||
+        !lit(",\"policy_sha256\":") || !str(nullptr, nullptr) || !lit(",\"prev\":") || !str(&r.prev, &st[6])) {
+      return false;
     }
     hashAt_ = pos_;
-    if (!lit(",\"hash\":\"")) return std::nullopt;
-    if (s_.size() != pos_ + 64 + 2) return std::nullopt;
+    if (!lit(",\"hash\":\"")) return false;
+    if (s_.size() != pos_ + 64 + 2) return false;
     r.hash = s_.substr(pos_, 64);
     for (char c : r.hash) {
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
     }
     pos_ += 64;
-    if (!lit("\"}")) return std::nullopt;
-    return r;
+    return lit("\"}");
   }
   /// The canonical form's bytes but its closing brace: the line up to ,"hash".
   std::string_view hashed() const { return s_.substr(0, hashAt_); }
@@ -102,59 +107,74 @@ class LineScanner {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
   }
-  /// A JSON string; decoded into `out` when given (\uXXXX below U+0080 only, as the canonical form writes).
-  bool str(std::string* out) {
+  /// A JSON string. With `view`: the raw bytes when there is no escape, else the decoded text in `storage`
+  /// (\uXXXX below U+0080 only, as the canonical form writes).
+  bool str(std::string_view* view, std::string* storage) {
     if (pos_ >= s_.size() || s_[pos_] != '"') return false;
-    ++pos_;
+    const std::size_t start = ++pos_;
+    bool escaped = false;
     while (pos_ < s_.size()) {
       const char c = s_[pos_];
-      if (c == '"') {
-        ++pos_;
-        return true;
-      }
+      if (c == '"') break;
       if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c != '\\') {
-        if (out) *out += c;
-        ++pos_;
+      if (c == '\\') {
+        escaped = true;
+        if (pos_ + 1 >= s_.size()) return false;
+        pos_ += s_[pos_ + 1] == 'u' ? 6 : 2;
         continue;
       }
-      if (pos_ + 1 >= s_.size()) return false;
-      const char e = s_[pos_ + 1];
-      pos_ += 2;
-      char decoded = 0;
+      ++pos_;
+    }
+    if (pos_ >= s_.size()) return false;
+    const std::string_view raw = s_.substr(start, pos_ - start);
+    ++pos_;
+    if (!escaped) {
+      if (view) *view = raw;
+      return true;
+    }
+    std::string scratch;
+    std::string& out = storage ? *storage : scratch;
+    out.clear();
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '\\') {
+        out += raw[i];
+        continue;
+      }
+      if (i + 1 >= raw.size()) return false;
+      const char e = raw[++i];
       switch (e) {
-        case '"': decoded = '"'; break;
-        case '\\': decoded = '\\'; break;
-        case '/': decoded = '/'; break;
-        case 'b': decoded = '\b'; break;
-        case 'f': decoded = '\f'; break;
-        case 'n': decoded = '\n'; break;
-        case 'r': decoded = '\r'; break;
-        case 't': decoded = '\t'; break;
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
         case 'u': {
-          if (pos_ + 4 > s_.size()) return false;
+          if (i + 4 >= raw.size()) return false;
           int v = 0;
-          for (int i = 0; i < 4; ++i) {
-            const int h = hex(s_[pos_ + i]);
+          for (int k = 1; k <= 4; ++k) {
+            const int h = hex(raw[i + static_cast<std::size_t>(k)]);
             if (h < 0) return false;
             v = v * 16 + h;
           }
-          pos_ += 4;
+          i += 4;
           if (v >= 0x80) return false;
-          decoded = static_cast<char>(v);
+          out += static_cast<char>(v);
           break;
         }
         default: return false;
       }
-      if (out) *out += decoded;
     }
-    return false;
+    if (view) *view = out;
+    return true;
   }
   bool object() {
     if (!lit("{")) return false;
     if (lit("}")) return true;
     while (true) {
-      if (!str(nullptr) || !lit(":") || !str(nullptr)) return false;
+      if (!str(nullptr, nullptr) || !lit(":") || !str(nullptr, nullptr)) return false;
       if (lit("}")) return true;
       if (!lit(",")) return false;
     }
@@ -252,26 +272,28 @@ class PcAccumulator {
     while (pos < bytes.size() && pc_.chain != ChainState::kBroken) {
       std::size_t end = bytes.find('\n', pos);
       ++lineNo;
-      const std::string at = reportChunkName(firstSeq) + " line " + std::to_string(lineNo);
-      if (end == std::string_view::npos) return breakChain(at + ": the chunk ends in the middle of a line");
+      // Where, for a finding: built only when there is one (it would cost more than the record's hash).
+      const auto where = [&] { return reportChunkName(firstSeq) + " line " + std::to_string(lineNo); };
+      if (end == std::string_view::npos) return breakChain(where() + ": the chunk ends in the middle of a line");
       const std::string_view line = bytes.substr(pos, end - pos);
       pos = end + 1;
-      if (line.size() > limits_.maxLineBytes) return breakChain(at + ": a line longer than any record");
+      if (line.size() > limits_.maxLineBytes) return breakChain(where() + ": a line longer than any record");
       LineScanner scanner(line);
-      auto r = scanner.scan();
-      if (!r) return breakChain(at + ": not an audit record in the log's own form");
-      if (first && r->seq != firstSeq) return breakChain(at + ": the chunk's name says seq " +
+      Scanned scanned;
+      if (!scanner.scan(scanned)) return breakChain(where() + ": not an audit record in the log's own form");
+      Scanned* r = &scanned;
+      if (first && r->seq != firstSeq) return breakChain(where() + ": the chunk's name says seq " +
                                                          std::to_string(firstSeq) + ", its first record is seq " +
                                                          std::to_string(r->seq));
       if (auditSha256Hex(scanner.hashed(), "}") != r->hash) {
-        return breakChain(at + " (seq " + std::to_string(r->seq) + "): the hash does not match: the record was edited");
+        return breakChain(where() + " (seq " + std::to_string(r->seq) + "): the hash does not match: the record was edited");
       }
       if (!seen_) {
-        if (r->seq == 1 && !r->prev.empty()) return breakChain(at + ": the first record names a previous one");
+        if (r->seq == 1 && !r->prev.empty()) return breakChain(where() + ": the first record names a previous one");
         if (r->seq > 1) pc_.problems.push_back("records before seq " + std::to_string(r->seq) +
                                                " were not published (older than the first publish)");
       } else if (r->seq != lastSeq_ + 1) {
-        return breakChain(at + ": seq " + std::to_string(r->seq) + " after seq " + std::to_string(lastSeq_));
+        return breakChain(where() + ": seq " + std::to_string(r->seq) + " after seq " + std::to_string(lastSeq_));
       } else if (r->prev != lastHash_) {
         if (first) {
           // A publish that does not continue the one before: the PC's log was rewritten after seq lastSeq_
@@ -281,14 +303,14 @@ class PcAccumulator {
           pc_.chainDetail = "diverged at seq " + std::to_string(r->seq) + ": the PC's log no longer continues seq " +
                             std::to_string(lastSeq_) + " as published before; it was rewritten on the PC";
         } else {
-          return breakChain(at + " (seq " + std::to_string(r->seq) + "): prev does not match seq " +
+          return breakChain(where() + " (seq " + std::to_string(r->seq) + "): prev does not match seq " +
                             std::to_string(lastSeq_) + ": a record was inserted, removed or replaced");
         }
       }
       first = false;
       seen_ = true;
       lastSeq_ = r->seq;
-      lastHash_ = std::string(r->hash);
+      lastHash_.assign(r->hash);
       if (head_ && r->seq == head_->seq) headHashSeen_ = lastHash_;
       ++pc_.records;
       record(*r);
@@ -364,7 +386,7 @@ class PcAccumulator {
     return std::move(pc_);
   }
 
-  const std::map<std::string, FixerStats>& stats() const { return stats_; }
+  const std::map<std::string, FixerStats, std::less<>>& stats() const { return stats_; }
   std::vector<RecurringView> recurring() const {
     std::vector<RecurringView> out;
     for (const auto& [name, s] : stats_) {
@@ -484,7 +506,7 @@ class PcAccumulator {
   std::uint64_t lastSeq_ = 0;
   std::string lastHash_;
   std::uint64_t divergedAt_ = 0;
-  std::map<std::string, FixerStats> stats_;
+  std::map<std::string, FixerStats, std::less<>> stats_;
   std::vector<ActionView> actions_;
   std::uint64_t actionsSeen_ = 0;
 };
