@@ -117,6 +117,13 @@ wineserver -p  # services live as long as the Wine server: keep it until the end
   fail "the prefix is not in Windows 10 mode"
 say "Windows $(reg_get 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion' CurrentBuild) in $WINEPREFIX; the wine server stays up until the end."
 
+# The server's report share \\REPORTSRV\Remediator$ (service/README-fleet.md): Wine maps a UNC path to the prefix's
+# dosdevices/unc/SERVER/SHARE, here a folder of the work dir standing in for the Essentials server's disk.
+share="$work/reportsrv-share"
+mkdir -p "$share/reports" "$WINEPREFIX/dosdevices/unc/REPORTSRV"
+ln -s "$share" "$WINEPREFIX/dosdevices/unc/REPORTSRV/Remediator\$"
+share_win='\\REPORTSRV\Remediator$\reports'
+
 www="$work/www"
 mkdir -p "$www" "$work/stage"
 # The stand-in Connector: the test helper as its service program (wixl wants sources relative to its folder).
@@ -152,6 +159,7 @@ cat > "$work/policy.template" <<POLICY
 [service]
 server = 127.0.0.1
 serial = 0
+report = \\\\REPORTSRV\\Remediator\$\\reports
 refresh = 1m
 start_delay = 0s
 splay = 0s
@@ -379,6 +387,31 @@ wait_until 30 'test "$(grep -c service_started "$data/audit.jsonl")" -ge 3' || f
 [ "$(journal_state)" = steady ] || fail "the connector journal was lost"
 remediator audit verify --state-dir "$state_win" | grep -q intact || fail "audit verify after the upgrade"
 ok "$next_version replaced $version; POLICY_SOURCE and POLICY_KEYS kept; audit log and state kept; chain intact"
+
+# --- 7, the report share ------------------------------------------------------------------------------------------------
+step "The server's report share: the PC published its status and audit records; the fleet report page"
+pc_dir() { for d in "$share/reports"/*/; do [ -f "$d/head.json" ] && { echo "${d%/}"; return 0; }; done; return 1; }
+wait_until 90 'pc_dir >/dev/null' || fail "nothing was published to $share_win"
+published="$(pc_dir)"
+host_name="$(basename "$published")"
+[ -f "$published/status.json" ] || fail "no status.json in $share_win\\$host_name"
+ls "$published"/audit-*.jsonl >/dev/null 2>&1 || fail "no audit chunk in $share_win\\$host_name"
+# The share holds the PC's records, byte for byte: the first published line is the log's first line.
+[ "$(head -n 1 "$(ls "$published"/audit-*.jsonl | head -1)")" = "$first_record" ] ||
+  fail "the first published record is not the log's first record"
+set +e
+remediator fleet report "$share_win" --out 'C:\fleet-report.html' --csv 'C:\fleet-report.csv' >"$work/fleet.txt"
+fleet_rc=$?
+set -e
+[ "$fleet_rc" -le 1 ] || fail "fleet report exited $fleet_rc: $(cat "$work/fleet.txt")"
+page="$C/fleet-report.html"
+grep -q "data-pc=\"$host_name\"" "$page" || fail "the page has no row for $host_name"
+grep -q '<td class="chain s-intact"' "$page" || fail "the page does not show $host_name's audit chain intact"
+grep -q "^\"$host_name\"," "$C/fleet-report.csv" || fail "the CSV has no row for $host_name"
+cp "$page" "$build/e2e-fleet-report.html"
+ok "$host_name published $(ls "$published"/audit-*.jsonl | wc -l) chunk(s) to $share_win; the report shows it, chain intact (exit $fleet_rc)"
+say "$(head -n 1 "$work/fleet.txt" | tr -d '\r')"
+say "The page the administrator opens: $build/e2e-fleet-report.html"
 
 # --- 8 --------------------------------------------------------------------------------------------------------------
 step "Uninstall: the service and the program go, the audit log stays and verifies"
