@@ -436,6 +436,8 @@ if [ $narrate = 1 ]; then
   remediator audit show --state-dir "$state_win"
   step "remediator audit verify"
   remediator audit verify --state-dir "$state_win"
+  step "The fleet report page of this PC, as the administrator opens it from the server"
+  echo "   $build/e2e-fleet-report.html (open it in a browser: no network needed)"
 else
   # --- 9 ----------------------------------------------------------------------------------------------------------
   step "Install again and uninstall with REMOVE_DATA=1: the state folder goes too"
