@@ -5,6 +5,7 @@
 #include "fixers/builtin.h"
 #include "policies/value_syntax.h"
 #include "service/oplog.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::service {
 
@@ -14,7 +15,7 @@ std::filesystem::path defaultDataDir() {
   if (auto folder = platform::programDataFolder()) return *folder / "Remediator";
   const std::string expanded = platform::expandEnvironment("%ProgramData%");
   if (expanded.find('%') == std::string::npos && !expanded.empty()) {
-    return std::filesystem::path(expanded) / "Remediator";
+    return platform::pathFromUtf8(expanded) / "Remediator";
   }
   return "/var/lib/remediator";
 }
@@ -160,16 +161,16 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
                                                            platform::Platform& platform) {
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->platform_ = &platform;
-  rt->stateDir_ = options.stateDir.empty() ? defaultDataDir() : std::filesystem::path(options.stateDir);
+  rt->stateDir_ = options.stateDir.empty() ? defaultDataDir() : platform::pathFromUtf8(options.stateDir);
   std::error_code ec;
   std::filesystem::create_directories(rt->stateDir_, ec);
   if (ec) {
     return platform::fail(ErrorCode::kIo,
-                          "cannot create the state folder " + rt->stateDir_.string() + ": " + ec.message());
+                          "cannot create the state folder " + platform::pathToUtf8(rt->stateDir_) + ": " + ec.message());
   }
   auto lock = platform::InstanceLock::acquire(rt->stateDir_ / "remediator.lock");
   if (!lock) {
-    return platform::fail(lock.error().code, "another instance is using the state folder " + rt->stateDir_.string() +
+    return platform::fail(lock.error().code, "another instance is using the state folder " + platform::pathToUtf8(rt->stateDir_) +
                                                  " (" + lock.error().message + ")");
   }
   rt->lock_ = std::move(*lock);
@@ -182,21 +183,21 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   if (policyRef.empty()) {
     const auto settings = readInstallSettings(platform.registry);
     if (!settings.installDir.empty()) {
-      auto seed = seedDefaultPolicy(std::filesystem::u8path(settings.installDir) / "default-policy.ini",
+      auto seed = seedDefaultPolicy(platform::pathFromUtf8(settings.installDir) / "default-policy.ini",
                                     rt->stateDir_, settings.server);
       if (!seed) return seed.error();
       seeded = *seed;
     }
     const auto local = defaultPolicyPath(rt->stateDir_);
     central = settings.policySource;
-    policyRef = std::filesystem::exists(local, ec) || central.empty() ? local.string() : central;
+    policyRef = std::filesystem::exists(local, ec) || central.empty() ? platform::pathToUtf8(local) : central;
   }
   auto trust = readPolicyTrust(platform.registry, rt->stateDir_);
   if (!trust) return trust.error();
   // The state folder's own policy file is trusted by where it is, as the keys are; everything else (a central
   // source, a file or URL given with --policy) by the trust rules.
   auto bootstrapTrust = *trust;
-  bootstrapTrust.trustedLocation = options.policy.empty() && policyRef == defaultPolicyPath(rt->stateDir_).string();
+  bootstrapTrust.trustedLocation = options.policy.empty() && policyRef == platform::pathToUtf8(defaultPolicyPath(rt->stateDir_));
   // The bootstrap file and a central source each keep their own last-good cache, so that starting from the
   // local file never overwrites the last policy the central source gave.
   std::filesystem::create_directories(rt->stateDir_ / "bootstrap", ec);
@@ -223,7 +224,7 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
 
   AuditLogOptions auditOptions;
   auditOptions.path = policy.service.auditLog.empty() ? rt->stateDir_ / "audit.jsonl"
-                                                      : std::filesystem::path(policy.service.auditLog);
+                                                      : platform::pathFromUtf8(policy.service.auditLog);
   auditOptions.stateFile = rt->stateDir_ / "audit.state";
   auditOptions.host = platform.os ? platform.os->hostName() : "unknown";
   auditOptions.maxBytes = policy.service.auditMaxBytes;

@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "platform/service_control.h"
 #include "service/change_triggers.h"
+#include "service/loop_guard.h"
 #include "service/oplog.h"
 #include "service/runtime.h"
 #include "service/service_controls.h"
@@ -84,6 +85,14 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     boost::asio::steady_timer refreshTimer(io);
     auto& engine = runtime.engine();
     auto& time = *native.get().time;
+    // One step that throws (a file name libstdc++ cannot convert, an allocation that fails) is audited and
+    // skipped; its timer is set again and the service goes on.
+    LoopGuard guard([&](const std::string& step, const std::string& what) {
+      logError("the " + step + " step failed: " + what);
+      runtime.auditService("loop_error", "failed",
+                           "The service's " + step + " step failed and was skipped; it runs again at its next "
+                           "time: " + what);
+    });
     // A change of what a fixer watches (the Winlogon key, the logs folder) makes it run within a second.
     boost::asio::steady_timer changeTimer(io);
     std::function<void()> scheduleChanges;
@@ -118,14 +127,17 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       runTimer.expires_after(wait);
       runTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        const auto start = time.now();
-        std::vector<std::string> ran;
-        for (const auto& r : engine.runDue()) {
-          logInfo(r.fixer + ": " + r.finding + " -> " + r.outcome + (r.message.empty() ? "" : " (" + r.message + ")"));
-          ran.push_back(r.fixer);
-        }
-        changes.ran(ran, start, time.now());
-        if (publisher) publisher->poke();
+        guard.run("fixer run", [&] {
+          const auto start = time.now();
+          std::vector<std::string> ran;
+          for (const auto& r : engine.runDue()) {
+            logInfo(r.fixer + ": " + r.finding + " -> " + r.outcome +
+                    (r.message.empty() ? "" : " (" + r.message + ")"));
+            ran.push_back(r.fixer);
+          }
+          changes.ran(ran, start, time.now());
+          if (publisher) publisher->poke();
+        });
         scheduleRun();
       });
     };
@@ -133,9 +145,11 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       refreshTimer.expires_after(runtime.policy().policy.service.refresh);
       refreshTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        runtime.refreshPolicy();
-        changes.follow(runtime.policy().policy);
-        followReport();
+        guard.run("policy refresh", [&] {
+          runtime.refreshPolicy();
+          changes.follow(runtime.policy().policy);
+          followReport();
+        });
         runTimer.cancel();  // the new policy may move due times
         scheduleRun();
         scheduleRefresh();
@@ -147,11 +161,13 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       requestTimer.expires_after(std::chrono::seconds(2));
       requestTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        engine.consumeRequests();
-        if (const auto next = engine.nextDue(); next && *next <= time.now()) {
-          runTimer.cancel();
-          scheduleRun();
-        }
+        guard.run("request", [&] {
+          engine.consumeRequests();
+          if (const auto next = engine.nextDue(); next && *next <= time.now()) {
+            runTimer.cancel();
+            scheduleRun();
+          }
+        });
         scheduleRequests();
       });
     };
@@ -162,10 +178,12 @@ class RemediatorService final : public Poco::Util::ServerApplication {
                                          std::chrono::duration_cast<platform::Millis>(*due - time.now())));
       changeTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        if (!changes.triggerDue(engine, time.now()).empty()) {
-          runTimer.cancel();
-          scheduleRun();
-        }
+        guard.run("change trigger", [&] {
+          if (!changes.triggerDue(engine, time.now()).empty()) {
+            runTimer.cancel();
+            scheduleRun();
+          }
+        });
         scheduleChanges();
       });
     };
@@ -184,14 +202,21 @@ class RemediatorService final : public Poco::Util::ServerApplication {
             return true;
           }
           boost::asio::post(io, [&, a = *action, code = request.code] {
-            handleControl(a, code, runtime, native.get());
-            if (publisher) publisher->poke();
+            guard.run("service control", [&] {
+              handleControl(a, code, runtime, native.get());
+              if (publisher) publisher->poke();
+            });
             runTimer.cancel();
             scheduleRun();
           });
           return true;
         });
-    std::thread loop([&] { io.run(); });
+    // What the steps' guards do not cover (setting a timer again) is caught here; the loop runs on.
+    std::thread loop([&] {
+      for (;;) {
+        if (guard.run("event loop", [&] { io.run(); })) break;
+      }
+    });
 
     waitForTerminationRequest();
     logInfo("stop requested; finishing the current step");

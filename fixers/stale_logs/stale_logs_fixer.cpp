@@ -11,6 +11,7 @@
 #include "fixers/stale_logs/tree_walk.h"
 #include "platform/ascii.h"
 #include "platform/time_format.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::fixers {
 namespace {
@@ -70,7 +71,7 @@ bool isWithin(const std::filesystem::path& inner, const std::filesystem::path& o
 
 Result<std::filesystem::path> absoluteSetting(const std::string& raw, const std::string& key) {
   const std::string expanded = platform::expandEnvironment(raw);
-  const std::filesystem::path path = std::filesystem::path(expanded).lexically_normal();
+  const std::filesystem::path path = platform::pathFromUtf8(expanded).lexically_normal();
   if (expanded.empty() || !path.is_absolute()) {
     return platform::fail(ErrorCode::kInvalidArgument, "[stale_logs] " + key + ": '" + expanded + "' (from '" +
                                                            raw + "') is not an absolute path");
