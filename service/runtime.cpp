@@ -1,5 +1,6 @@
 #include "service/runtime.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "fixers/builtin.h"
@@ -217,6 +218,10 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
     } else {
       rt->lastProblem_ = centralFetch.error().message;
       rt->lastRefused_ = centralFetch.error().code == ErrorCode::kPermissionDenied;
+      // Kept and tried again at every refresh: the network may simply not be up yet.
+      rt->pendingCentral_ = std::move(centralSource);
+      rt->centralFailures_ = 1;
+      rt->centralProblem_ = rt->lastProblem_;
     }
   }
   const auto& policy = fetched->loaded.policy;
@@ -256,7 +261,8 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
                          "); the last good policy from the cache is in force.");
   } else if (!rt->lastProblem_.empty()) {
     rt->auditService("policy_rejected", rt->lastRefused_ ? "refused" : "degraded",
-                     "The central policy source could not be used: " + rt->lastProblem_);
+                     "The central policy source could not be used: " + rt->lastProblem_ +
+                         (rt->pendingCentral_ ? "; it is tried again at the next refresh" : ""));
   }
   logInfo("policy " + fetched->loaded.origin + " (sha256 " + fetched->loaded.sha256 + ") in force");
   return rt;
@@ -275,7 +281,46 @@ void Runtime::auditService(const std::string& event, const std::string& outcome,
   if (auto r = sink_->append(entry); !r) logError("audit log: " + r.error().message);
 }
 
+platform::Millis Runtime::nextRefreshDelay() const {
+  const auto& service = engine_->policy()->policy.service;
+  const auto refresh = std::chrono::duration_cast<platform::Millis>(service.refresh);
+  if (!pendingCentral_) return refresh;
+  auto delay = std::chrono::duration_cast<platform::Millis>(service.backoffInitial);
+  const auto cap = std::min(refresh, std::chrono::duration_cast<platform::Millis>(service.backoffMax));
+  for (int i = 1; i < centralFailures_ && delay < cap; ++i) delay *= 2;
+  return std::max(std::min(delay, cap), platform::Millis(std::chrono::seconds(1)));
+}
+
 void Runtime::refreshPolicy() {
+  if (pendingCentral_) {
+    auto central = pendingCentral_->fetch();
+    if (central) {
+      source_ = std::move(pendingCentral_);
+      centralFailures_ = 0;
+      centralProblem_.clear();
+      auditService("policy_source", "ok",
+                   "The central policy source " + source_->source() +
+                       " answered; policies come from it from now on.");
+      if (central->fromCache) {
+        lastProblem_ = central->problem;
+        auditService("policy_cached", "degraded",
+                     "The policy source " + source_->source() + " could not be used (" + central->problem +
+                         "); the last good policy from the cache is in force.");
+      } else {
+        lastProblem_.clear();
+      }
+      adopt(*central);
+      return;
+    }
+    ++centralFailures_;
+    if (central.error().message != centralProblem_) {
+      auditService("policy_rejected", central.error().code == ErrorCode::kPermissionDenied ? "refused" : "kept",
+                   "The central policy source could not be used yet; tried again in " +
+                       policies::formatDuration(nextRefreshDelay()) + ": " + central.error().message);
+      logWarning(central.error().message);
+    }
+    centralProblem_ = central.error().message;
+  }
   auto fetched = source_->fetch();
   if (!fetched) {
     if (fetched.error().message != lastProblem_) {
@@ -298,14 +343,18 @@ void Runtime::refreshPolicy() {
     return;
   }
   lastProblem_.clear();
-  if (fetched->loaded.sha256 == engine_->policy()->sha256) return;
-  engine_->setPolicy(fetched->loaded);
-  setLogLevel(parseLogLevel(fetched->loaded.policy.service.logLevel));
+  adopt(*fetched);
+}
+
+void Runtime::adopt(const policies::PolicyFetch& fetched) {
+  if (fetched.loaded.sha256 == engine_->policy()->sha256) return;
+  engine_->setPolicy(fetched.loaded);
+  setLogLevel(parseLogLevel(fetched.loaded.policy.service.logLevel));
   auditService("policy_loaded", "ok",
-               "A new policy is in force: " + fetched->loaded.origin + " (serial " +
-                   std::to_string(fetched->loaded.policy.service.serial) +
-                   (fetched->signedBy.empty() ? ", unsigned" : ", signed by key " + fetched->signedBy) + ").");
-  logInfo("new policy " + fetched->loaded.sha256 + " in force");
+               "A new policy is in force: " + fetched.loaded.origin + " (serial " +
+                   std::to_string(fetched.loaded.policy.service.serial) +
+                   (fetched.signedBy.empty() ? ", unsigned" : ", signed by key " + fetched.signedBy) + ").");
+  logInfo("new policy " + fetched.loaded.sha256 + " in force");
 }
 
 std::optional<PublisherOptions> Runtime::publisherOptions() const {

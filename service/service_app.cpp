@@ -142,7 +142,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       });
     };
     std::function<void()> scheduleRefresh = [&] {
-      refreshTimer.expires_after(runtime.policy().policy.service.refresh);
+      refreshTimer.expires_after(runtime.nextRefreshDelay());  // sooner while the central source is awaited
       refreshTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
         guard.run("policy refresh", [&] {
