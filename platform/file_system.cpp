@@ -1,6 +1,12 @@
 #include "platform/file_system.h"
 
 namespace remediator::platform {
+
+Error tooLargeToRead(const std::string& shownAs, std::uint64_t size, std::uint64_t maxBytes) {
+  return Error{ErrorCode::kInvalidData, shownAs + " holds " + std::to_string(size) + " bytes, more than the " +
+                                            std::to_string(maxBytes) + " bytes it may have to be read; not read"};
+}
+
 namespace {
 
 /// The default DirectoryHandle: each call goes through the file system's path calls, so it resolves the path
@@ -13,7 +19,9 @@ class PathDirectoryHandle final : public DirectoryHandle {
   Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::string& name) const override {
     return open(files_, dir_ / name);
   }
-  Result<std::string> readFile(const std::string& name) const override { return files_.readFile(dir_ / name); }
+  Result<std::string> readFile(const std::string& name, std::uint64_t maxBytes) const override {
+    return files_.readFile(dir_ / name, maxBytes);
+  }
   Result<void> removeFile(const std::string& name) override { return files_.removeFile(dir_ / name); }
   Result<void> removeDirectory(const std::string& name) override { return files_.removeDirectory(dir_ / name); }
 

@@ -28,6 +28,13 @@ struct FileInfo {
   SysTime modified{};
 };
 
+/// How much FileSystem::readFile and DirectoryHandle::readFile read unless told otherwise: more than any state
+/// file the product writes, far less than a planted multi-GB (sparse) file that would end in bad_alloc.
+inline constexpr std::uint64_t kDefaultReadLimit = std::uint64_t{64} << 20;
+
+/// The error of a read refused by its bound: "<file> holds N bytes, more than the M bytes ... read".
+Error tooLargeToRead(const std::string& shownAs, std::uint64_t size, std::uint64_t maxBytes);
+
 /// One entry of a directory listing.
 struct DirEntry {
   std::string name;  ///< the entry's own name, not a path
@@ -44,8 +51,9 @@ class DirectoryHandle {
   virtual Result<std::vector<DirEntry>> list() const = 0;
   /// Opens the subdirectory `name`; kInvalidArgument when it is a link or not a directory.
   virtual Result<std::unique_ptr<DirectoryHandle>> openDirectory(const std::string& name) const = 0;
-  /// The content of the regular file `name`; kInvalidArgument when it is a link or not a regular file.
-  virtual Result<std::string> readFile(const std::string& name) const = 0;
+  /// The content of the regular file `name`; kInvalidArgument when it is a link or not a regular file,
+  /// kInvalidData when it holds more than `maxBytes` (checked before anything is read, and again while reading).
+  virtual Result<std::string> readFile(const std::string& name, std::uint64_t maxBytes = kDefaultReadLimit) const = 0;
   /// Removes the file, link or other entry `name` (a link itself, never its target); kNotFound when absent,
   /// kBusy when locked by another process, kInvalidArgument for a directory.
   virtual Result<void> removeFile(const std::string& name) = 0;
@@ -61,7 +69,9 @@ class FileSystem {
   virtual Result<FileInfo> status(const std::filesystem::path& path) const = 0;
   /// The entries of a directory, in no particular order.
   virtual Result<std::vector<DirEntry>> list(const std::filesystem::path& dir) const = 0;
-  virtual Result<std::string> readFile(const std::filesystem::path& path) const = 0;
+  /// The content of a regular file (never through a link); kInvalidData when it holds more than `maxBytes`.
+  virtual Result<std::string> readFile(const std::filesystem::path& path,
+                                       std::uint64_t maxBytes = kDefaultReadLimit) const = 0;
   /// Writes the whole file so that a crash leaves either the old or the new content (temp file, flush, rename).
   virtual Result<void> writeFileAtomic(const std::filesystem::path& path, const std::string& data) = 0;
   /// Removes a file or a link; kNotFound when absent; kBusy when locked by another process.

@@ -21,6 +21,7 @@
 #include "platform/file_system.h"
 #include "policies/policy_document.h"
 #include "policies/value_syntax.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::policies {
 
@@ -183,7 +184,7 @@ PolicySource::Cached PolicySource::readCache() const {
 
 PolicySource::Attempt PolicySource::fetchFile(const std::string& source) const {
   Attempt attempt;
-  const std::filesystem::path path = platform::expandEnvironment(source);
+  const std::filesystem::path path = platform::pathFromUtf8(platform::expandEnvironment(source));
   std::error_code ec;
   std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (!ec && size > kMaxPolicyBytes) {

@@ -26,6 +26,7 @@
 #include "service/policy_commands.h"
 #include "service/runtime.h"
 #include "platform/time_format.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::service {
 
@@ -71,7 +72,7 @@ void policyOption(OptionSet& set) {
 }
 
 std::filesystem::path stateDirOf(const Parsed& p) {
-  return p.has("state-dir") ? std::filesystem::path(p.get("state-dir")) : defaultDataDir();
+  return p.has("state-dir") ? platform::pathFromUtf8(p.get("state-dir")) : defaultDataDir();
 }
 
 std::string truncate(const std::string& s, std::size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
@@ -86,7 +87,7 @@ int cmdPolicyValidate(const Parsed& p, CliIo& io, platform::Platform&) {
     io.err << "policy validate takes one FILE\n";
     return kExitUsage;
   }
-  auto loaded = policies::loadPolicyFile(p.positional[0]);
+  auto loaded = policies::loadPolicyFile(platform::pathFromUtf8(p.positional[0]));
   if (!loaded) {
     io.err << loaded.error().message << "\n";
     return kExitUsage;
@@ -100,7 +101,7 @@ int cmdPolicyShow(const Parsed& p, CliIo& io, platform::Platform&) {
     io.err << "policy show takes one FILE\n";
     return kExitUsage;
   }
-  auto loaded = policies::loadPolicyFile(p.positional[0]);
+  auto loaded = policies::loadPolicyFile(platform::pathFromUtf8(p.positional[0]));
   if (!loaded) {
     io.err << loaded.error().message << "\n";
     return kExitUsage;
@@ -114,7 +115,7 @@ int cmdPolicyKeygen(const Parsed& p, CliIo& io, platform::Platform&) {
     io.err << "policy keygen takes --out DIR\n";
     return kExitUsage;
   }
-  return policyKeygen(p.get("out"), io.out, io.err);
+  return policyKeygen(platform::pathFromUtf8(p.get("out")), io.out, io.err);
 }
 
 int cmdPolicySign(const Parsed& p, CliIo& io, platform::Platform&) {
@@ -122,7 +123,8 @@ int cmdPolicySign(const Parsed& p, CliIo& io, platform::Platform&) {
     io.err << "policy sign takes one FILE and --key PRIVATE\n";
     return kExitUsage;
   }
-  return policySign(p.positional[0], p.get("key"), io.out, io.err);
+  return policySign(platform::pathFromUtf8(p.positional[0]), platform::pathFromUtf8(p.get("key")), io.out,
+                    io.err);
 }
 
 int cmdPolicyVerify(const Parsed& p, CliIo& io, platform::Platform& platform) {
@@ -136,18 +138,18 @@ int cmdPolicyVerify(const Parsed& p, CliIo& io, platform::Platform& platform) {
       io.err << "policy verify: " << keys.error().message << "\n";
       return kExitUsage;
     }
-    return policyVerify(p.positional[0], *keys, "--key", io.out, io.err);
+    return policyVerify(platform::pathFromUtf8(p.positional[0]), *keys, "--key", io.out, io.err);
   }
   auto trust = readPolicyTrust(platform.registry, stateDirOf(p));
   if (!trust) {
     io.err << "policy verify: " << trust.error().message << "\n";
     return kExitUsage;
   }
-  return policyVerify(p.positional[0], trust->keys, trust->keysOrigin, io.out, io.err);
+  return policyVerify(platform::pathFromUtf8(p.positional[0]), trust->keys, trust->keysOrigin, io.out, io.err);
 }
 
 std::filesystem::path auditPathOf(const Parsed& p) {
-  return p.positional.empty() ? stateDirOf(p) / "audit.jsonl" : std::filesystem::path(p.positional[0]);
+  return p.positional.empty() ? stateDirOf(p) / "audit.jsonl" : platform::pathFromUtf8(p.positional[0]);
 }
 
 int cmdAuditVerify(const Parsed& p, CliIo& io, platform::Platform&) {
@@ -159,10 +161,10 @@ int cmdAuditVerify(const Parsed& p, CliIo& io, platform::Platform&) {
   const auto result = verifyAuditLog(path, stateFile);
   for (const auto& note : result.notes) io.out << "note: " << note << "\n";
   if (!result.intact) {
-    io.out << path.string() << ": " << result.records << " records read; BROKEN: " << result.problem << "\n";
+    io.out << platform::pathToUtf8(path) << ": " << result.records << " records read; BROKEN: " << result.problem << "\n";
     return kExitProblem;
   }
-  io.out << path.string() << ": " << result.records << " records (seq " << result.firstSeq << ".." << result.lastSeq
+  io.out << platform::pathToUtf8(path) << ": " << result.records << " records (seq " << result.firstSeq << ".." << result.lastSeq
          << "): intact\n";
   return kExitOk;
 }

@@ -9,6 +9,7 @@
 
 #include "platform/durable_file.h"
 #include "platform/time_format.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::service {
 
@@ -167,7 +168,9 @@ void Engine::consumeRequests() {
     found.push_back(it->path());
   }
   for (const auto& path : found) {
-    const auto name = path.filename().string();
+    // Any user may name a file in the state folder so that path::string() throws (an unpaired surrogate on
+    // Windows): such a name is not a request.
+    const auto name = platform::pathToUtf8(path.filename());
     if (name.rfind(kTriggerPrefix, 0) == 0) {
       std::error_code rmEc;
       std::filesystem::remove(path, rmEc);

@@ -35,8 +35,10 @@ int policyKeygen(const std::filesystem::path& outDir, std::ostream& out, std::os
     return kExitProblem;
   }
   const auto base = outDir / ("policy-" + pair->publicKey.id);
-  const auto keyFile = std::filesystem::path(base.string() + ".key");
-  const auto pubFile = std::filesystem::path(base.string() + ".pub");
+  auto keyFile = base;
+  keyFile += ".key";
+  auto pubFile = base;
+  pubFile += ".pub";
   std::string secret = policies::formatPrivateKeyFile(pair->privateKey, pair->publicKey);
   auto written = platform::createPrivateFile(keyFile, secret);
   platform::wipeSecret(secret);

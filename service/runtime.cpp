@@ -1,10 +1,12 @@
 #include "service/runtime.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "fixers/builtin.h"
 #include "policies/value_syntax.h"
 #include "service/oplog.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::service {
 
@@ -14,7 +16,7 @@ std::filesystem::path defaultDataDir() {
   if (auto folder = platform::programDataFolder()) return *folder / "Remediator";
   const std::string expanded = platform::expandEnvironment("%ProgramData%");
   if (expanded.find('%') == std::string::npos && !expanded.empty()) {
-    return std::filesystem::path(expanded) / "Remediator";
+    return platform::pathFromUtf8(expanded) / "Remediator";
   }
   return "/var/lib/remediator";
 }
@@ -160,16 +162,16 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
                                                            platform::Platform& platform) {
   std::unique_ptr<Runtime> rt(new Runtime());
   rt->platform_ = &platform;
-  rt->stateDir_ = options.stateDir.empty() ? defaultDataDir() : std::filesystem::path(options.stateDir);
+  rt->stateDir_ = options.stateDir.empty() ? defaultDataDir() : platform::pathFromUtf8(options.stateDir);
   std::error_code ec;
   std::filesystem::create_directories(rt->stateDir_, ec);
   if (ec) {
     return platform::fail(ErrorCode::kIo,
-                          "cannot create the state folder " + rt->stateDir_.string() + ": " + ec.message());
+                          "cannot create the state folder " + platform::pathToUtf8(rt->stateDir_) + ": " + ec.message());
   }
   auto lock = platform::InstanceLock::acquire(rt->stateDir_ / "remediator.lock");
   if (!lock) {
-    return platform::fail(lock.error().code, "another instance is using the state folder " + rt->stateDir_.string() +
+    return platform::fail(lock.error().code, "another instance is using the state folder " + platform::pathToUtf8(rt->stateDir_) +
                                                  " (" + lock.error().message + ")");
   }
   rt->lock_ = std::move(*lock);
@@ -182,21 +184,21 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
   if (policyRef.empty()) {
     const auto settings = readInstallSettings(platform.registry);
     if (!settings.installDir.empty()) {
-      auto seed = seedDefaultPolicy(std::filesystem::u8path(settings.installDir) / "default-policy.ini",
+      auto seed = seedDefaultPolicy(platform::pathFromUtf8(settings.installDir) / "default-policy.ini",
                                     rt->stateDir_, settings.server);
       if (!seed) return seed.error();
       seeded = *seed;
     }
     const auto local = defaultPolicyPath(rt->stateDir_);
     central = settings.policySource;
-    policyRef = std::filesystem::exists(local, ec) || central.empty() ? local.string() : central;
+    policyRef = std::filesystem::exists(local, ec) || central.empty() ? platform::pathToUtf8(local) : central;
   }
   auto trust = readPolicyTrust(platform.registry, rt->stateDir_);
   if (!trust) return trust.error();
   // The state folder's own policy file is trusted by where it is, as the keys are; everything else (a central
   // source, a file or URL given with --policy) by the trust rules.
   auto bootstrapTrust = *trust;
-  bootstrapTrust.trustedLocation = options.policy.empty() && policyRef == defaultPolicyPath(rt->stateDir_).string();
+  bootstrapTrust.trustedLocation = options.policy.empty() && policyRef == platform::pathToUtf8(defaultPolicyPath(rt->stateDir_));
   // The bootstrap file and a central source each keep their own last-good cache, so that starting from the
   // local file never overwrites the last policy the central source gave.
   std::filesystem::create_directories(rt->stateDir_ / "bootstrap", ec);
@@ -216,6 +218,10 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
     } else {
       rt->lastProblem_ = centralFetch.error().message;
       rt->lastRefused_ = centralFetch.error().code == ErrorCode::kPermissionDenied;
+      // Kept and tried again at every refresh: the network may simply not be up yet.
+      rt->pendingCentral_ = std::move(centralSource);
+      rt->centralFailures_ = 1;
+      rt->centralProblem_ = rt->lastProblem_;
     }
   }
   const auto& policy = fetched->loaded.policy;
@@ -223,7 +229,7 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
 
   AuditLogOptions auditOptions;
   auditOptions.path = policy.service.auditLog.empty() ? rt->stateDir_ / "audit.jsonl"
-                                                      : std::filesystem::path(policy.service.auditLog);
+                                                      : platform::pathFromUtf8(policy.service.auditLog);
   auditOptions.stateFile = rt->stateDir_ / "audit.state";
   auditOptions.host = platform.os ? platform.os->hostName() : "unknown";
   auditOptions.maxBytes = policy.service.auditMaxBytes;
@@ -255,7 +261,8 @@ platform::Result<std::unique_ptr<Runtime>> Runtime::start(const RuntimeOptions& 
                          "); the last good policy from the cache is in force.");
   } else if (!rt->lastProblem_.empty()) {
     rt->auditService("policy_rejected", rt->lastRefused_ ? "refused" : "degraded",
-                     "The central policy source could not be used: " + rt->lastProblem_);
+                     "The central policy source could not be used: " + rt->lastProblem_ +
+                         (rt->pendingCentral_ ? "; it is tried again at the next refresh" : ""));
   }
   logInfo("policy " + fetched->loaded.origin + " (sha256 " + fetched->loaded.sha256 + ") in force");
   return rt;
@@ -274,7 +281,46 @@ void Runtime::auditService(const std::string& event, const std::string& outcome,
   if (auto r = sink_->append(entry); !r) logError("audit log: " + r.error().message);
 }
 
+platform::Millis Runtime::nextRefreshDelay() const {
+  const auto& service = engine_->policy()->policy.service;
+  const auto refresh = std::chrono::duration_cast<platform::Millis>(service.refresh);
+  if (!pendingCentral_) return refresh;
+  auto delay = std::chrono::duration_cast<platform::Millis>(service.backoffInitial);
+  const auto cap = std::min(refresh, std::chrono::duration_cast<platform::Millis>(service.backoffMax));
+  for (int i = 1; i < centralFailures_ && delay < cap; ++i) delay *= 2;
+  return std::max(std::min(delay, cap), platform::Millis(std::chrono::seconds(1)));
+}
+
 void Runtime::refreshPolicy() {
+  if (pendingCentral_) {
+    auto central = pendingCentral_->fetch();
+    if (central) {
+      source_ = std::move(pendingCentral_);
+      centralFailures_ = 0;
+      centralProblem_.clear();
+      auditService("policy_source", "ok",
+                   "The central policy source " + source_->source() +
+                       " answered; policies come from it from now on.");
+      if (central->fromCache) {
+        lastProblem_ = central->problem;
+        auditService("policy_cached", "degraded",
+                     "The policy source " + source_->source() + " could not be used (" + central->problem +
+                         "); the last good policy from the cache is in force.");
+      } else {
+        lastProblem_.clear();
+      }
+      adopt(*central);
+      return;
+    }
+    ++centralFailures_;
+    if (central.error().message != centralProblem_) {
+      auditService("policy_rejected", central.error().code == ErrorCode::kPermissionDenied ? "refused" : "kept",
+                   "The central policy source could not be used yet; tried again in " +
+                       policies::formatDuration(nextRefreshDelay()) + ": " + central.error().message);
+      logWarning(central.error().message);
+    }
+    centralProblem_ = central.error().message;
+  }
   auto fetched = source_->fetch();
   if (!fetched) {
     if (fetched.error().message != lastProblem_) {
@@ -297,14 +343,18 @@ void Runtime::refreshPolicy() {
     return;
   }
   lastProblem_.clear();
-  if (fetched->loaded.sha256 == engine_->policy()->sha256) return;
-  engine_->setPolicy(fetched->loaded);
-  setLogLevel(parseLogLevel(fetched->loaded.policy.service.logLevel));
+  adopt(*fetched);
+}
+
+void Runtime::adopt(const policies::PolicyFetch& fetched) {
+  if (fetched.loaded.sha256 == engine_->policy()->sha256) return;
+  engine_->setPolicy(fetched.loaded);
+  setLogLevel(parseLogLevel(fetched.loaded.policy.service.logLevel));
   auditService("policy_loaded", "ok",
-               "A new policy is in force: " + fetched->loaded.origin + " (serial " +
-                   std::to_string(fetched->loaded.policy.service.serial) +
-                   (fetched->signedBy.empty() ? ", unsigned" : ", signed by key " + fetched->signedBy) + ").");
-  logInfo("new policy " + fetched->loaded.sha256 + " in force");
+               "A new policy is in force: " + fetched.loaded.origin + " (serial " +
+                   std::to_string(fetched.loaded.policy.service.serial) +
+                   (fetched.signedBy.empty() ? ", unsigned" : ", signed by key " + fetched.signedBy) + ").");
+  logInfo("new policy " + fetched.loaded.sha256 + " in force");
 }
 
 std::optional<PublisherOptions> Runtime::publisherOptions() const {

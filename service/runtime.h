@@ -86,19 +86,32 @@ class Runtime {
   std::optional<PublisherOptions> publisherOptions() const;
 
   /// Fetches the policy again. A new valid policy replaces the old one; an unreachable or invalid source keeps
-  /// the current policy. Either way the outcome is audited when it is news.
+  /// the current policy. Either way the outcome is audited when it is news. While the central source has not
+  /// answered yet (the PC started before the network), it is tried first, and from its first answer on it is
+  /// the source.
   void refreshPolicy();
+  /// How long until the next refreshPolicy: the policy's refresh interval; while the central source has not
+  /// answered, its backoff (backoff_initial, doubling per failed try, at most backoff_max and never more than
+  /// the refresh interval).
+  platform::Millis nextRefreshDelay() const;
+  /// Whether the central source is still waited for (its first fetch failed and none has succeeded since).
+  bool centralPending() const { return pendingCentral_ != nullptr; }
   /// Records a service-level event in the audit log (fixer "service").
   void auditService(const std::string& event, const std::string& outcome, const std::string& message);
 
  private:
   Runtime() = default;
+  /// Puts a fetched policy in force when it differs from the current one, and audits it.
+  void adopt(const policies::PolicyFetch& fetched);
 
   std::filesystem::path stateDir_;
   std::filesystem::path auditPath_;
   std::string host_;
   std::unique_ptr<platform::InstanceLock> lock_;
   std::unique_ptr<policies::PolicySource> source_;
+  std::unique_ptr<policies::PolicySource> pendingCentral_;  ///< the central source until it first answers
+  int centralFailures_ = 0;                                  ///< failed tries of pendingCentral_ in a row
+  std::string centralProblem_;                               ///< why pendingCentral_ last failed
   std::unique_ptr<JsonlAuditLog> audit_;
   std::unique_ptr<MirroredAuditSink> sink_;  ///< the audit log, mirrored to the Event Log where there is one
   fixers::FixerRegistry fixers_;

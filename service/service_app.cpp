@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "platform/service_control.h"
 #include "service/change_triggers.h"
+#include "service/loop_guard.h"
 #include "service/oplog.h"
 #include "service/runtime.h"
 #include "service/service_controls.h"
@@ -53,6 +54,18 @@ class RemediatorService final : public Poco::Util::ServerApplication {
 
   int main(const std::vector<std::string>&) override {
     if (helpShown_) return EXIT_OK;
+    std::unique_ptr<platform::ServiceControlLink> controls;
+    const int rc = serve(controls);
+    // serve() has closed every file the service held (audit log, operational log, the state folder's lock,
+    // watched folders): STOPPED comes after that, and nothing comes after STOPPED. Without a service manager
+    // (a console or daemon run) there is nothing to report.
+    if (controls) controls->reportStoppedAndExit(rc);
+    return rc;
+  }
+
+ private:
+  /// Runs the service until a stop is requested; `controls` gets the link with the service manager, if any.
+  int serve(std::unique_ptr<platform::ServiceControlLink>& controls) {
     const bool asService = config().getBool("application.runAsService", false);
     // Started by the service manager, Poco parsed the start parameters only: the registered command line
     // ("<exe>" service --state-dir D) counts too.
@@ -84,6 +97,14 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     boost::asio::steady_timer refreshTimer(io);
     auto& engine = runtime.engine();
     auto& time = *native.get().time;
+    // One step that throws (a file name libstdc++ cannot convert, an allocation that fails) is audited and
+    // skipped; its timer is set again and the service goes on.
+    LoopGuard guard([&](const std::string& step, const std::string& what) {
+      logError("the " + step + " step failed: " + what);
+      runtime.auditService("loop_error", "failed",
+                           "The service's " + step + " step failed and was skipped; it runs again at its next "
+                           "time: " + what);
+    });
     // A change of what a fixer watches (the Winlogon key, the logs folder) makes it run within a second.
     boost::asio::steady_timer changeTimer(io);
     std::function<void()> scheduleChanges;
@@ -118,24 +139,29 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       runTimer.expires_after(wait);
       runTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        const auto start = time.now();
-        std::vector<std::string> ran;
-        for (const auto& r : engine.runDue()) {
-          logInfo(r.fixer + ": " + r.finding + " -> " + r.outcome + (r.message.empty() ? "" : " (" + r.message + ")"));
-          ran.push_back(r.fixer);
-        }
-        changes.ran(ran, start, time.now());
-        if (publisher) publisher->poke();
+        guard.run("fixer run", [&] {
+          const auto start = time.now();
+          std::vector<std::string> ran;
+          for (const auto& r : engine.runDue()) {
+            logInfo(r.fixer + ": " + r.finding + " -> " + r.outcome +
+                    (r.message.empty() ? "" : " (" + r.message + ")"));
+            ran.push_back(r.fixer);
+          }
+          changes.ran(ran, start, time.now());
+          if (publisher) publisher->poke();
+        });
         scheduleRun();
       });
     };
     std::function<void()> scheduleRefresh = [&] {
-      refreshTimer.expires_after(runtime.policy().policy.service.refresh);
+      refreshTimer.expires_after(runtime.nextRefreshDelay());  // sooner while the central source is awaited
       refreshTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        runtime.refreshPolicy();
-        changes.follow(runtime.policy().policy);
-        followReport();
+        guard.run("policy refresh", [&] {
+          runtime.refreshPolicy();
+          changes.follow(runtime.policy().policy);
+          followReport();
+        });
         runTimer.cancel();  // the new policy may move due times
         scheduleRun();
         scheduleRefresh();
@@ -147,11 +173,13 @@ class RemediatorService final : public Poco::Util::ServerApplication {
       requestTimer.expires_after(std::chrono::seconds(2));
       requestTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        engine.consumeRequests();
-        if (const auto next = engine.nextDue(); next && *next <= time.now()) {
-          runTimer.cancel();
-          scheduleRun();
-        }
+        guard.run("request", [&] {
+          engine.consumeRequests();
+          if (const auto next = engine.nextDue(); next && *next <= time.now()) {
+            runTimer.cancel();
+            scheduleRun();
+          }
+        });
         scheduleRequests();
       });
     };
@@ -162,10 +190,12 @@ class RemediatorService final : public Poco::Util::ServerApplication {
                                          std::chrono::duration_cast<platform::Millis>(*due - time.now())));
       changeTimer.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        if (!changes.triggerDue(engine, time.now()).empty()) {
-          runTimer.cancel();
-          scheduleRun();
-        }
+        guard.run("change trigger", [&] {
+          if (!changes.triggerDue(engine, time.now()).empty()) {
+            runTimer.cancel();
+            scheduleRun();
+          }
+        });
         scheduleChanges();
       });
     };
@@ -175,7 +205,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     scheduleRefresh();
     scheduleRequests();
     // Controls beyond stop (pre-shutdown, time change, codes 128-255): the handler hands the work to the loop.
-    const auto controls = !asService ? nullptr : platform::linkServiceControl(
+    controls = !asService ? nullptr : platform::linkServiceControl(
         config().getString("application.argv[0]", ""), [&](const platform::ServiceControlRequest& request) {
           const auto action = controlActionFor(request);
           if (!action) {
@@ -184,14 +214,21 @@ class RemediatorService final : public Poco::Util::ServerApplication {
             return true;
           }
           boost::asio::post(io, [&, a = *action, code = request.code] {
-            handleControl(a, code, runtime, native.get());
-            if (publisher) publisher->poke();
+            guard.run("service control", [&] {
+              handleControl(a, code, runtime, native.get());
+              if (publisher) publisher->poke();
+            });
             runTimer.cancel();
             scheduleRun();
           });
           return true;
         });
-    std::thread loop([&] { io.run(); });
+    // What the steps' guards do not cover (setting a timer again) is caught here; the loop runs on.
+    std::thread loop([&] {
+      for (;;) {
+        if (guard.run("event loop", [&] { io.run(); })) break;
+      }
+    });
 
     waitForTerminationRequest();
     logInfo("stop requested; finishing the current step");
@@ -199,10 +236,10 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     loop.join();
     runtime.auditService("service_stopped", "ok", "The service stopped on request.");
     logInfo("service stopped");
+    if (controls) controls->detach();  // what its callback posts to goes now
     return EXIT_OK;
   }
 
- private:
   /// Runs the callbacks of our options found in `args` (unknown ones are ignored: Poco's own are spent).
   void processOptions(const std::vector<std::string>& args) {
     Poco::Util::OptionProcessor processor(options());

@@ -431,7 +431,8 @@ class StepRunner {
                                        std::max(settings_.installTimeout, Millis(std::chrono::seconds(1))))};
     auto info = fetch(request);
     if (!info) return failDownload(info.error().code, info.error().message);
-    auto body = ctx_.platform.files->readFile(destination);
+    // Bounded as the download is: a planted or swapped multi-GB file is refused, not read into memory.
+    auto body = ctx_.platform.files->readFile(destination, request.maxBytes);
     if (!body) {
       return failDownload(body.error().code,
                           "cannot read " + destination.string() + ": " + body.error().message);
@@ -459,7 +460,7 @@ class StepRunner {
       return downloader_.download(request);
     }
     const std::filesystem::path source = platform::expandEnvironment(request.url);
-    auto body = ctx_.platform.files->readFile(source);
+    auto body = ctx_.platform.files->readFile(source, request.maxBytes);
     if (!body) {
       return fail(body.error().code,
                   "cannot read the installer " + source.string() + ": " + body.error().message);

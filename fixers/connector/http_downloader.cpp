@@ -31,7 +31,8 @@ bool isRedirect(Poco::Net::HTTPResponse::HTTPStatus status) {
 class HttpDownloader final : public Downloader {
  public:
   Result<DownloadInfo> download(const DownloadRequest& request) override {
-    const auto part = std::filesystem::path(request.destination.string() + ".part");
+    auto part = request.destination;
+    part += ".part";
     auto result = fetch(request, part);
     if (!result) {
       std::error_code ec;

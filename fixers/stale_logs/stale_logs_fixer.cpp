@@ -11,6 +11,7 @@
 #include "fixers/stale_logs/tree_walk.h"
 #include "platform/ascii.h"
 #include "platform/time_format.h"
+#include "platform/utf8_path.h"
 
 namespace remediator::fixers {
 namespace {
@@ -26,6 +27,8 @@ constexpr const char* kReasonAbsent = "connector_absent";
 constexpr const char* kReasonVersion = "version_changed";
 constexpr const char* kReasonRetention = "retention";
 constexpr std::size_t kSkippedListed = 20;  // skipped paths named in the audit; the rest are counted
+/// A file is archived from memory: one larger than this is kept and named, never read (stale_logs README).
+constexpr std::uint64_t kMaxArchivedFileBytes = std::uint64_t{256} << 20;
 
 /// The policy's paths, expanded and checked.
 struct Settings {
@@ -70,7 +73,7 @@ bool isWithin(const std::filesystem::path& inner, const std::filesystem::path& o
 
 Result<std::filesystem::path> absoluteSetting(const std::string& raw, const std::string& key) {
   const std::string expanded = platform::expandEnvironment(raw);
-  const std::filesystem::path path = std::filesystem::path(expanded).lexically_normal();
+  const std::filesystem::path path = platform::pathFromUtf8(expanded).lexically_normal();
   if (expanded.empty() || !path.is_absolute()) {
     return platform::fail(ErrorCode::kInvalidArgument, "[stale_logs] " + key + ": '" + expanded + "' (from '" +
                                                            raw + "') is not an absolute path");
@@ -179,7 +182,13 @@ class Clearing {
               }
               writer = std::move(opened).value();
             }
-            auto content = e.dir->readFile(e.name);
+            // A file is read whole to be archived: one past the bound (a planted sparse file of many GB) is
+            // kept and named instead of ending the run in bad_alloc.
+            if (e.info.size > kMaxArchivedFileBytes) {
+              skipTooLarge(e.relative, e.info.size);
+              return Fate::kKept;
+            }
+            auto content = e.dir->readFile(e.name, kMaxArchivedFileBytes);
             if (!content) {
               skip(e.relative, content.error());
               return Fate::kKept;
@@ -281,10 +290,14 @@ class Clearing {
   }
 
   void skip(const std::string& relative, const platform::Error& error) {
+    skip(relative, std::string(platform::errorCodeName(error.code)));
+  }
+  void skipTooLarge(const std::string& relative, std::uint64_t size) {
+    skip(relative, "too large to archive: " + text(size) + " bytes, over " + text(kMaxArchivedFileBytes));
+  }
+  void skip(const std::string& relative, const std::string& why) {
     ++skipped_;
-    if (skippedPaths_.size() < kSkippedListed) {
-      skippedPaths_.push_back(relative + " (" + platform::errorCodeName(error.code) + ")");
-    }
+    if (skippedPaths_.size() < kSkippedListed) skippedPaths_.push_back(relative + " (" + why + ")");
   }
 
   FixerContext& ctx_;

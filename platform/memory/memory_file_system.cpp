@@ -141,7 +141,7 @@ Result<std::vector<DirEntry>> MemoryFileSystem::list(const std::filesystem::path
   return entries;
 }
 
-Result<std::string> MemoryFileSystem::readFile(const std::filesystem::path& path) const {
+Result<std::string> MemoryFileSystem::readFile(const std::filesystem::path& path, std::uint64_t maxBytes) const {
   std::lock_guard lock(mutex_);
   auto node = findNode(path);
   if (!node) return node.error();
@@ -150,6 +150,7 @@ Result<std::string> MemoryFileSystem::readFile(const std::filesystem::path& path
                 path.string() + ((*node)->type == FileType::kLink ? " is a link, which is not followed"
                                                                   : " is not a regular file"));
   }
+  if ((*node)->content.size() > maxBytes) return tooLargeToRead(path.string(), (*node)->content.size(), maxBytes);
   return (*node)->content;
 }
 

@@ -26,7 +26,8 @@ class MemoryFileSystem final : public FileSystem {
 
   Result<FileInfo> status(const std::filesystem::path& path) const override;
   Result<std::vector<DirEntry>> list(const std::filesystem::path& dir) const override;
-  Result<std::string> readFile(const std::filesystem::path& path) const override;
+  Result<std::string> readFile(const std::filesystem::path& path,
+                               std::uint64_t maxBytes = kDefaultReadLimit) const override;
   Result<void> writeFileAtomic(const std::filesystem::path& path, const std::string& data) override;
   Result<void> removeFile(const std::filesystem::path& path) override;
   Result<void> removeDirectory(const std::filesystem::path& path) override;

@@ -140,8 +140,8 @@ class PosixDirectoryHandle final : public DirectoryHandle {
     return open(fd_, name, shown_ / name);
   }
 
-  Result<std::string> readFile(const std::string& name) const override {
-    return readRegularFileAt(fd_, name, FollowLinks::kNo, (shown_ / name).string());
+  Result<std::string> readFile(const std::string& name, std::uint64_t maxBytes) const override {
+    return readRegularFileAt(fd_, name, FollowLinks::kNo, (shown_ / name).string(), maxBytes);
   }
 
   Result<void> removeFile(const std::string& name) override {
@@ -196,8 +196,8 @@ Result<std::vector<DirEntry>> PosixFileSystem::list(const std::filesystem::path&
   return entries;
 }
 
-Result<std::string> PosixFileSystem::readFile(const std::filesystem::path& path) const {
-  return readRegularFile(path, FollowLinks::kNo);
+Result<std::string> PosixFileSystem::readFile(const std::filesystem::path& path, std::uint64_t maxBytes) const {
+  return readRegularFileAt(AT_FDCWD, path, FollowLinks::kNo, path.string(), maxBytes);
 }
 
 Result<void> PosixFileSystem::writeFileAtomic(const std::filesystem::path& path, const std::string& data) {

@@ -11,7 +11,8 @@ class PosixFileSystem final : public FileSystem {
  public:
   Result<FileInfo> status(const std::filesystem::path& path) const override;
   Result<std::vector<DirEntry>> list(const std::filesystem::path& dir) const override;
-  Result<std::string> readFile(const std::filesystem::path& path) const override;
+  Result<std::string> readFile(const std::filesystem::path& path,
+                               std::uint64_t maxBytes = kDefaultReadLimit) const override;
   /// A unique temp file in the same directory (mkstemp, never an existing path), written and fsynced, renamed
   /// over `path` (replacing a link there, not its target), then the directory is fsynced. The new file keeps
   /// the permission bits of the file it replaces, or gets 0644.

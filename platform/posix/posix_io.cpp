@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "platform/file_system.h"
+
 namespace remediator::platform {
 
 ErrorCode errorCodeFromErrno(int err) {
@@ -47,7 +49,7 @@ Result<std::string> readRegularFile(const std::filesystem::path& path, FollowLin
 }
 
 Result<std::string> readRegularFileAt(int dirFd, const std::filesystem::path& path, FollowLinks follow,
-                                      const std::string& shownAs) {
+                                      const std::string& shownAs, std::uint64_t maxBytes) {
   // O_NONBLOCK so that a fifo at the path fails the type check below instead of blocking the open.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
   if (follow == FollowLinks::kNo) flags |= O_NOFOLLOW;
@@ -71,6 +73,10 @@ Result<std::string> readRegularFileAt(int dirFd, const std::filesystem::path& pa
     ::close(fd);
     return fail(ErrorCode::kInvalidArgument, shownAs + " is not a regular file");
   }
+  if (static_cast<std::uint64_t>(st.st_size) > maxBytes) {
+    ::close(fd);
+    return tooLargeToRead(shownAs, static_cast<std::uint64_t>(st.st_size), maxBytes);
+  }
   std::string content;
   content.reserve(static_cast<std::size_t>(st.st_size));
   char buffer[64 * 1024];
@@ -83,6 +89,10 @@ Result<std::string> readRegularFileAt(int dirFd, const std::filesystem::path& pa
       return errnoError("read", shownAs, err);
     }
     if (n == 0) break;
+    if (content.size() + static_cast<std::uint64_t>(n) > maxBytes) {  // it grew after the check above
+      ::close(fd);
+      return tooLargeToRead(shownAs, content.size() + static_cast<std::uint64_t>(n), maxBytes);
+    }
     content.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -22,8 +23,8 @@ enum class FollowLinks { kNo, kYes };
 Result<std::string> readRegularFile(const std::filesystem::path& path, FollowLinks follow);
 
 /// As readRegularFile, with `path` relative to the open directory `dirFd` (AT_FDCWD: the working directory);
-/// errors name the file `shownAs`.
+/// errors name the file `shownAs`. A file of more than `maxBytes` fails with kInvalidData before it is read.
 Result<std::string> readRegularFileAt(int dirFd, const std::filesystem::path& path, FollowLinks follow,
-                                      const std::string& shownAs);
+                                      const std::string& shownAs, std::uint64_t maxBytes = UINT64_MAX);
 
 }  // namespace remediator::platform

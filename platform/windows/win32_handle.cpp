@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "platform/file_system.h"
 #include "platform/windows/win32_error.h"
 #include "platform/windows/win32_text.h"
 
@@ -41,15 +42,21 @@ Result<void> writeToFile(HANDLE file, const std::string& data, const std::filesy
   return result;
 }
 
-Result<std::string> readToEnd(HANDLE file, const std::filesystem::path& path) {
+Result<std::string> readToEnd(HANDLE file, const std::filesystem::path& path, std::uint64_t maxBytes) {
   std::string content;
   LARGE_INTEGER size{};
-  if (::GetFileSizeEx(file, &size) && size.QuadPart > 0) content.reserve(static_cast<std::size_t>(size.QuadPart));
+  if (::GetFileSizeEx(file, &size) && size.QuadPart > 0) {
+    if (static_cast<std::uint64_t>(size.QuadPart) > maxBytes) {
+      return tooLargeToRead(displayPath(path), static_cast<std::uint64_t>(size.QuadPart), maxBytes);
+    }
+    content.reserve(static_cast<std::size_t>(size.QuadPart));
+  }
   char buffer[64 * 1024];
   for (;;) {
     DWORD got = 0;
     if (!::ReadFile(file, buffer, sizeof buffer, &got, nullptr)) return lastWin32Failure("read", displayPath(path));
     if (got == 0) break;
+    if (content.size() + got > maxBytes) return tooLargeToRead(displayPath(path), content.size() + got, maxBytes);
     content.append(buffer, got);
   }
   return content;

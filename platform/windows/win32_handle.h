@@ -76,6 +76,6 @@ Result<void> writeToFile(HANDLE file, const std::string& data, const std::filesy
                          std::size_t* written = nullptr, const std::uint64_t* offset = nullptr);
 
 /// Reads `file` from its file pointer to the end. The error names `path`.
-Result<std::string> readToEnd(HANDLE file, const std::filesystem::path& path);
+Result<std::string> readToEnd(HANDLE file, const std::filesystem::path& path, std::uint64_t maxBytes = UINT64_MAX);
 
 }  // namespace remediator::platform

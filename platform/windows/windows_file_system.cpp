@@ -92,7 +92,7 @@ Result<std::vector<DirEntry>> WindowsFileSystem::list(const std::filesystem::pat
   return entries;
 }
 
-Result<std::string> WindowsFileSystem::readFile(const std::filesystem::path& path) const {
+Result<std::string> WindowsFileSystem::readFile(const std::filesystem::path& path, std::uint64_t maxBytes) const {
   // FILE_FLAG_OPEN_REPARSE_POINT opens a link as itself, so a link swapped in after a check is still refused.
   UniqueHandle file(::CreateFileW(win32Path(path).c_str(), GENERIC_READ,
                                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr, OPEN_EXISTING,
@@ -106,7 +106,7 @@ Result<std::string> WindowsFileSystem::readFile(const std::filesystem::path& pat
   if (isDirectory(info.dwFileAttributes)) {
     return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is not a regular file");
   }
-  return readToEnd(file.get(), path);
+  return readToEnd(file.get(), path, maxBytes);
 }
 
 Result<void> WindowsFileSystem::writeFileAtomic(const std::filesystem::path& path, const std::string& data) {
@@ -221,14 +221,14 @@ class WindowsDirectoryHandle final : public DirectoryHandle {
     return checked(std::move(*child), path_ / std::filesystem::u8path(name));
   }
 
-  Result<std::string> readFile(const std::string& name) const override {
+  Result<std::string> readFile(const std::string& name, std::uint64_t maxBytes) const override {
     const auto path = path_ / std::filesystem::u8path(name);
     auto file = openChild(name, GENERIC_READ, FILE_NON_DIRECTORY_FILE);
     if (!file) return file.error();
     auto attributes = attributesOfHandle(file->get(), path);
     if (!attributes) return attributes.error();
     if (isLink(*attributes)) return fail(ErrorCode::kInvalidArgument, displayPath(path) + " is a link, which is not followed");
-    return readToEnd(file->get(), path);
+    return readToEnd(file->get(), path, maxBytes);
   }
 
   Result<void> removeFile(const std::string& name) override {

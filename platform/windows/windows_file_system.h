@@ -12,7 +12,8 @@ class WindowsFileSystem final : public FileSystem {
  public:
   Result<FileInfo> status(const std::filesystem::path& path) const override;
   Result<std::vector<DirEntry>> list(const std::filesystem::path& dir) const override;
-  Result<std::string> readFile(const std::filesystem::path& path) const override;
+  Result<std::string> readFile(const std::filesystem::path& path,
+                               std::uint64_t maxBytes = kDefaultReadLimit) const override;
   /// A new temp file in the same folder, written and flushed (FlushFileBuffers), then moved over `path`
   /// (MoveFileExW with MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH).
   Result<void> writeFileAtomic(const std::filesystem::path& path, const std::string& data) override;

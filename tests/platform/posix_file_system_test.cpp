@@ -61,6 +61,27 @@ TEST(PrivateFileTest, IsOwnerOnlyWhateverTheUmaskAndNeverReplacesOrFollowsALink)
   EXPECT_EQ(readWholeFile(dir.path() / "elsewhere").value(), "");
 }
 
+// A sparse file of 8 GiB (truncate -s) is refused by its size before anything is read or reserved, through a
+// path and through a held directory; a file within the bound reads whole.
+TEST_F(PosixFileSystemTest, AReadPastItsBoundIsRefusedBeforeTheFileIsRead) {
+  const auto big = tree_.path() / "sparse.log";
+  writeText(big, "x");
+  fs::resize_file(big, std::uint64_t{8} << 30);
+  auto read = files_.readFile(big);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, ErrorCode::kInvalidData);
+  EXPECT_NE(read.error().message.find("sparse.log holds 8589934592 bytes, more than the 67108864"), std::string::npos)
+      << read.error().message;
+  auto dir = files_.openDirectory(tree_.path());
+  ASSERT_TRUE(dir.ok());
+  auto viaHandle = (*dir)->readFile("sparse.log", 1024);
+  ASSERT_FALSE(viaHandle.ok());
+  EXPECT_EQ(viaHandle.error().code, ErrorCode::kInvalidData);
+  writeText(tree_.path() / "small.log", std::string(1024, 's'));
+  EXPECT_EQ(files_.readFile(tree_.path() / "small.log", 1024).valueOr(""), std::string(1024, 's'));
+  EXPECT_FALSE(files_.readFile(tree_.path() / "small.log", 1023).ok());
+}
+
 TEST_F(PosixFileSystemTest, StatusReportsTypeSizeAndTime) {
   writeText(tree_ / "a.log", "12345");
   const timespec times[2] = {{1700000000, 0}, {1700000000, 500000000}};

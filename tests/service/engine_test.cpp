@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 
 #include "platform/time_format.h"
+#include "platform/utf8_path.h"
 #include "test_fixer.h"
 
 namespace remediator::service {
@@ -57,6 +60,19 @@ class EngineTest : public ::testing::Test {
                                        EngineOptions{"host1", stateDir_, dryRun, [](SysTime) { return 0min; }});
     engine_->setPolicy(loaded_);
     return *engine_;
+  }
+
+  /// An engine whose enforcing clock fixer failed three times: its breaker is open, and it would now succeed.
+  Engine& engineWithClockBreakerOpen() {
+    auto& f = add("clock", Mode::kEnforce);
+    f.detectError = true;
+    auto& e = engine();
+    for (int i = 0; i < 3; ++i) {
+      time_.set(*e.nextDue());
+      e.runDue();
+    }
+    f.detectError = false;
+    return e;
   }
 
   platform::ManualTimeSource time_;
@@ -227,20 +243,40 @@ TEST_F(EngineTest, CircuitBreakerDropsToAuditUntilThePolicyChanges) {
 }
 
 TEST_F(EngineTest, AdministratorResetClosesTheBreakerThroughTheStateFolder) {
-  auto& f = add("clock", Mode::kEnforce);
-  f.detectError = true;
-  auto& e = engine();
-  for (int i = 0; i < 3; ++i) {
-    time_.set(*e.nextDue());
-    e.runDue();
-  }
+  auto& e = engineWithClockBreakerOpen();
   ASSERT_TRUE(e.schedule("clock")->breakerOpen());
-  f.detectError = false;
   ASSERT_TRUE(requestBreakerReset(stateDir_, "clock").ok());
   e.runDue();
   EXPECT_FALSE(e.schedule("clock")->breakerOpen());
   EXPECT_EQ(audit_.count("clock", "breaker_reset"), 1);
   EXPECT_FALSE(std::filesystem::exists(stateDir_ / "reset-breaker-clock"));
+}
+
+// The state folder is where any user may create files (Windows gives it to SYSTEM, but names are what they are):
+// a folder with a non-ASCII name, a name libstdc++ cannot convert (an unpaired surrogate, Windows only) beside a
+// real request; the request is taken in and nothing throws.
+TEST_F(EngineTest, RequestsAreTakenInFromANonAsciiStateFolderBesideAnUnconvertibleName) {
+  stateDir_ = stateDir_ / platform::pathFromUtf8("\xC3\xA9tat-\xE7\x8A\xB6\xE6\x80\x81");  // "état-状态"
+  std::filesystem::create_directories(stateDir_);
+#ifdef _WIN32
+  EXPECT_EQ(stateDir_.filename().native(), std::wstring(L"\u00e9tat-\u72b6\u6001")) << "the UTF-8 name was mangled";
+  const std::wstring bad = std::wstring(L"reset-breaker-") + wchar_t(0xD800);
+  const auto badPath = stateDir_ / bad;
+  { std::ofstream(badPath) << "x"; }
+  const bool planted = std::filesystem::exists(badPath);
+  EXPECT_THROW((void)badPath.filename().string(), std::filesystem::filesystem_error)
+      << "libstdc++ converts the name now: the planted name no longer tests the case";
+#endif
+  auto& e = engineWithClockBreakerOpen();
+  ASSERT_TRUE(e.schedule("clock")->breakerOpen());
+  ASSERT_TRUE(requestBreakerReset(stateDir_, "clock").ok());
+  EXPECT_TRUE(std::filesystem::exists(stateDir_ / "reset-breaker-clock"));
+  EXPECT_NO_THROW(e.consumeRequests());
+  EXPECT_FALSE(e.schedule("clock")->breakerOpen());
+  EXPECT_FALSE(std::filesystem::exists(stateDir_ / "reset-breaker-clock"));
+#ifdef _WIN32
+  if (!planted) std::cout << "note: this file system refused the unpaired surrogate name; only the folder was tried\n";
+#endif
 }
 
 TEST_F(EngineTest, RecurringDriftIsAuditedAsRecurred) {

@@ -8,6 +8,7 @@
 
 #include "platform/durable_file.h"
 #include "platform/memory/memory_registry.h"
+#include "platform/time_source.h"
 #include "platform/platform.h"
 #include "service/audit_log.h"
 #include "service/cli.h"
@@ -217,6 +218,51 @@ TEST_F(InstallSettingsTest, WithKeysAnUnsignedCentralPolicyIsRefusedAndAuditedAn
   ASSERT_TRUE(rt) << rt.error().message;
   EXPECT_EQ((*rt)->policy().policy.service.server, "CENTRAL");
   EXPECT_TRUE(fs::exists(state() / kAcceptedPolicyFile));
+}
+
+// The PC started before the network: the central source (POLICY_SOURCE) cannot be read at the start, so the seeded
+// bootstrap policy is in force. Each refresh tries the central source again, sooner at first (backoff_initial
+// doubling, never beyond the refresh interval), in virtual time; once it answers it is the source from then on.
+TEST_F(InstallSettingsTest, ACentralSourceThatFailsAtTheStartIsTriedAgainAtEachRefreshUntilItAnswers) {
+  using std::chrono::minutes;
+  platform::ManualTimeSource time{platform::SysTime(std::chrono::hours(500000))};
+  platform_.time = &time;
+  const auto central = temp_ / "share" / "central.ini";  // not reachable yet
+  install(central.string(), "SRV01");
+  auto rt = Runtime::start({"", state().string(), true, false}, platform_);
+  ASSERT_TRUE(rt) << rt.error().message;
+  EXPECT_EQ((*rt)->policy().policy.service.server, "SRV01");
+  EXPECT_TRUE((*rt)->centralPending());
+
+  std::vector<platform::Millis> delays;
+  for (int i = 0; i < 6; ++i) {
+    delays.push_back((*rt)->nextRefreshDelay());
+    time.advance(delays.back());
+    (*rt)->refreshPolicy();
+    EXPECT_EQ((*rt)->policy().policy.service.server, "SRV01");
+  }
+  EXPECT_EQ(delays, (std::vector<platform::Millis>{minutes(1), minutes(2), minutes(4), minutes(8), minutes(15),
+                                                   minutes(15)}));
+  EXPECT_TRUE((*rt)->centralPending());
+  int rejected = 0;
+  for (const auto& r : readAuditLog(state() / "audit.jsonl").records) rejected += r.entry.event == "policy_rejected";
+  EXPECT_EQ(rejected, 1) << "the same failure at every try is audited once";
+
+  fs::create_directories(central.parent_path());
+  std::ofstream(central, kBinary) << "[service]\nserver = CENTRAL\nrefresh = 30m\n";
+  time.advance((*rt)->nextRefreshDelay());
+  (*rt)->refreshPolicy();
+  EXPECT_EQ((*rt)->policy().policy.service.server, "CENTRAL");
+  EXPECT_FALSE((*rt)->centralPending());
+  EXPECT_EQ((*rt)->nextRefreshDelay(), minutes(30));
+  EXPECT_TRUE(audited("policy_source"));
+  EXPECT_TRUE(audited("policy_loaded"));
+
+  // From now on the central source is the one refreshed: a change there is taken in.
+  std::ofstream(central, kBinary) << "[service]\nserver = CENTRAL2\nrefresh = 30m\n";
+  time.advance((*rt)->nextRefreshDelay());
+  (*rt)->refreshPolicy();
+  EXPECT_EQ((*rt)->policy().policy.service.server, "CENTRAL2");
 }
 
 TEST_F(InstallSettingsTest, RemoveDataDeletesTheStateFolderButNotWhileItIsInUse) {

@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "fixers/connector/connector_decision.h"
 #include "fixers/connector/installer_check.h"
 #include "tests/fixers/connector/connector_test_support.h"
+#include "platform/platform.h"
+#include "tests/platform/temp_dir.h"
 
 namespace remediator::fixers::connector::testing {
 namespace {
@@ -163,6 +166,57 @@ TEST_F(ConnectorFixerTest, InstallerFromAPathIsCopiedNotDownloaded) {
   EXPECT_TRUE(server.urls.empty());
   EXPECT_EQ(installerRuns(), 1);
   EXPECT_EQ(r.outcome->details.at("installer_sha256"), sha256Hex(exeBody("from the share")));
+}
+
+/// The memory machine's file system, except one path that is a real file of the native file system.
+class OneRealFile final : public FileSystem {
+ public:
+  OneRealFile(FileSystem& inner, std::filesystem::path alias, FileSystem& real, std::filesystem::path target)
+      : inner_(inner), alias_(std::move(alias)), real_(real), target_(std::move(target)) {}
+  Result<platform::FileInfo> status(const std::filesystem::path& p) const override {
+    return p == alias_ ? real_.status(target_) : inner_.status(p);
+  }
+  Result<std::vector<platform::DirEntry>> list(const std::filesystem::path& d) const override { return inner_.list(d); }
+  Result<std::string> readFile(const std::filesystem::path& p,
+                               std::uint64_t maxBytes = platform::kDefaultReadLimit) const override {
+    return p == alias_ ? real_.readFile(target_, maxBytes) : inner_.readFile(p, maxBytes);
+  }
+  Result<void> writeFileAtomic(const std::filesystem::path& p, const std::string& d) override {
+    return inner_.writeFileAtomic(p, d);
+  }
+  Result<void> removeFile(const std::filesystem::path& p) override { return inner_.removeFile(p); }
+  Result<void> removeDirectory(const std::filesystem::path& p) override { return inner_.removeDirectory(p); }
+  Result<void> createDirectories(const std::filesystem::path& p) override { return inner_.createDirectories(p); }
+
+ private:
+  FileSystem& inner_;
+  std::filesystem::path alias_;
+  FileSystem& real_;
+  std::filesystem::path target_;
+};
+
+// Anyone who can write the share (or answer for the server) can put a multi-GB sparse file where the installer
+// should be: it is refused by its size with a message naming it, never read into memory (that ended in
+// bad_alloc at every run), and nothing is run.
+TEST_F(ConnectorFixerTest, AMultiGigabyteSparseInstallerIsRefusedBeforeItIsRead) {
+  platform::testing::ScopedTempDir dir;
+  const auto big = dir / "ComputerConnector.exe";
+  { std::ofstream(big, std::ios::binary) << "MZ"; }
+  std::filesystem::resize_file(big, std::uint64_t{5} << 30);  // truncate -s 5G: sparse, no disk used
+  platform::NativePlatform native;
+  OneRealFile files(machine.files, "D:/Software/ComputerConnector.exe", *native.get().files, big);
+  machine.get().files = &files;
+  policy.connector.installerUrl = "D:/Software/ComputerConnector.exe";
+  baseline();
+  prepare();
+  machine.os.setIdentity(kAfter);
+  auto r = runOnce();
+  ASSERT_TRUE(r.outcome.has_value());
+  EXPECT_FALSE(r.outcome->ok);
+  EXPECT_THAT(r.outcome->message, HasSubstr("ComputerConnector.exe"));
+  EXPECT_THAT(r.outcome->message, HasSubstr("holds 5368709120 bytes, more than the 1073741824")) << r.outcome->message;
+  EXPECT_EQ(installerRuns(), 0);
+  EXPECT_FALSE(machine.files.exists(installerPath()));
 }
 
 TEST_F(ConnectorFixerTest, MsiInstallerRunsThroughMsiexecQuietly) {

@@ -95,7 +95,10 @@ class CrashingFileSystem final : public FileSystem {
   Result<std::vector<platform::DirEntry>> list(const std::filesystem::path& d) const override {
     return inner_.list(d);
   }
-  Result<std::string> readFile(const std::filesystem::path& p) const override { return inner_.readFile(p); }
+  Result<std::string> readFile(const std::filesystem::path& p,
+                               std::uint64_t maxBytes = platform::kDefaultReadLimit) const override {
+    return inner_.readFile(p, maxBytes);
+  }
   Result<void> writeFileAtomic(const std::filesystem::path& p, const std::string& data) override {
     return crash_.step([&] { return inner_.writeFileAtomic(p, data); });
   }

@@ -339,11 +339,12 @@ class ReadLockingFileSystem final : public platform::FileSystem {
   Result<std::vector<platform::DirEntry>> list(const std::filesystem::path& p) const override {
     return inner_.list(p);
   }
-  Result<std::string> readFile(const std::filesystem::path& p) const override {
+  Result<std::string> readFile(const std::filesystem::path& p,
+                               std::uint64_t maxBytes = platform::kDefaultReadLimit) const override {
     if (unreadable.count(p.filename().string())) {
       return platform::fail(platform::ErrorCode::kBusy, p.string() + " is open without read sharing");
     }
-    return inner_.readFile(p);
+    return inner_.readFile(p, maxBytes);
   }
   Result<void> writeFileAtomic(const std::filesystem::path& p, const std::string& d) override {
     return inner_.writeFileAtomic(p, d);

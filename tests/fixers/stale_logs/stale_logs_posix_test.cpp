@@ -116,6 +116,32 @@ TEST_F(StaleLogsPosixTest, ZipHoldsTheArchivedFilesAndNoLinks) {
   EXPECT_FALSE(fs::exists(archive.string() + ".partial"));
 }
 
+// A log file made 6 GiB with truncate (sparse: no disk used) would be read whole to be archived, which ended every
+// run in bad_alloc. It is kept and named; the other files are archived and deleted; the run ends in a clear
+// failure, not an exception. Without archiving it is simply deleted.
+TEST_F(StaleLogsPosixTest, AMultiGigabyteSparseLogIsKeptAndNamedNotReadIntoMemory) {
+  const auto big = logs_ / "Deploy" / "huge.log";
+  writeText(big, "x");
+  fs::resize_file(big, std::uint64_t{6} << 30);
+  ApplyOutcome outcome;
+  ASSERT_NO_THROW(outcome = runOnce());
+  EXPECT_FALSE(outcome.ok) << outcome.message;
+  EXPECT_EQ(outcome.details.at("skipped"), "1");
+  EXPECT_NE(outcome.details.at("skipped_paths").find("Deploy/huge.log (too large to archive: 6442450944 bytes, over "
+                                                     "268435456)"),
+            std::string::npos)
+      << outcome.details.at("skipped_paths");
+  EXPECT_TRUE(fs::exists(big));
+  EXPECT_EQ(fs::file_size(big), std::uint64_t{6} << 30);
+  EXPECT_FALSE(fs::exists(logs_ / "Client.log")) << "what could be archived was archived and deleted";
+  EXPECT_EQ(readAll(outside_ / "secret.txt"), "must survive");
+
+  policy_.staleLogs.archive = "none";
+  outcome = runOnce();
+  EXPECT_TRUE(outcome.ok) << outcome.message;
+  EXPECT_FALSE(fs::exists(big));
+}
+
 TEST_F(StaleLogsPosixTest, LinksPlantedDeepInTheTreeAreRemovedAsLinks) {
   const fs::path deep = logs_ / "a" / "b" / "c" / "d";
   writeText(deep / "deep.log", "deep\n");
