@@ -368,7 +368,11 @@ class StepRunner {
         return failStep(next, ErrorCode::kNotFound,
                         name + " registers no uninstall command: set [connector] uninstall_command");
       }
-      auto request = platform::parseCommandLine(command);
+      // Split as Programs and Features does: an unquoted path with blanks is the longest existing .exe prefix.
+      auto request = platform::parseUninstallString(command, [&](const std::string& program) {
+        auto info = ctx_.platform.files->status(program);
+        return info && info->type == platform::FileType::kFile;
+      });
       if (!request) {
         return failStep(next, ErrorCode::kInvalidArgument,
                         "the uninstall command of " + name + " cannot be split: " + request.error().message);

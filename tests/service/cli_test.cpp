@@ -226,6 +226,22 @@ TEST_F(CliTest, AuditVerifyFailsOnATamperedLog) {
   EXPECT_NE(out_.str().find("BROKEN"), std::string::npos) << out_.str();
 }
 
+TEST_F(CliTest, AuditVerifyCannotVouchForATailWhenTheStateFileIsGone) {
+  // The attack: cut the last records off the log and delete audit.state so nothing remembers how far it went.
+  std::ofstream(dir_ / "Logs" / "old.log") << "stale";
+  ASSERT_EQ(run({"run", "--once", "--policy", writePolicy("enforce"), "--state-dir", state()}), kExitOk);
+  const auto log = dir_ / "state" / "audit.jsonl";
+  auto text = *platform::readWholeFile(log);
+  ASSERT_FALSE(text.empty());
+  text.pop_back();  // the final newline
+  text.resize(text.rfind('\n') + 1);
+  std::ofstream(log, std::ios::trunc | std::ios::binary) << text;
+  ASSERT_TRUE(fs::remove(dir_ / "state" / "audit.state"));
+  EXPECT_EQ(run({"audit", "verify", "--state-dir", state()}), kExitProblem) << out_.str();
+  EXPECT_NE(out_.str().find("TAIL CANNOT BE VOUCHED FOR"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("intact"), std::string::npos) << out_.str();
+}
+
 TEST_F(CliTest, AnInvalidPolicyIsExitTwoAndAMissingOneIsNamed) {
   const auto bad = dir_ / "bad.xml";
   std::ofstream(bad) << "<policy><service><server>x</server></service><clock><mode>on</mode></clock>";
