@@ -433,6 +433,7 @@ class StepRunner {
     DownloadRequest request{url, destination,
                             std::clamp(left, Millis(std::chrono::seconds(1)),
                                        std::max(settings_.installTimeout, Millis(std::chrono::seconds(1))))};
+    request.allowedRedirectHosts = settings_.allowedRedirectHosts;
     auto info = fetch(request);
     if (!info) return failDownload(info.error().code, info.error().message);
     auto body = ctx_.platform.files->readFile(destination);

@@ -40,7 +40,7 @@ class CliTest : public ::testing::Test {
   // Linux, so its logs count as stale).
   std::string writePolicy(const std::string& staleMode, const std::string& extra = "") {
     const auto path = dir_ / "policy.ini";
-    std::ofstream(path) << "[service]\nserver = essentials\n" << extra << "\n[stale_logs]\nmode = " << staleMode
+    std::ofstream(path) << "[service]\nserver = essentials\n" << extra << "\n[stale_logs]\nfolder_anywhere = true\nmode = " << staleMode
                         << "\nfolder = " << (dir_ / "Logs").string() << "\narchive = none\n";
     return path.string();
   }
