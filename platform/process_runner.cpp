@@ -93,4 +93,39 @@ Result<ProcessRequest> parseCommandLine(const std::string& commandLine) {
   return request;
 }
 
+Result<ProcessRequest> parseUninstallString(const std::string& commandLine,
+                                            const std::function<bool(const std::string&)>& isFile) {
+  std::size_t start = 0;
+  while (start < commandLine.size() && isBlank(commandLine[start])) ++start;
+  if (start == commandLine.size() || commandLine[start] == '"') return parseCommandLine(commandLine);
+
+  // Every end of a candidate program: right after ".exe", where a blank or the end of the line follows.
+  std::vector<std::size_t> ends;
+  for (std::size_t at = commandLine.find('.', start); at != std::string::npos; at = commandLine.find('.', at + 1)) {
+    const std::size_t end = at + 4;
+    if (end > commandLine.size()) break;
+    std::string ext = commandLine.substr(at, 4);
+    for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    if (ext == ".exe" && (end == commandLine.size() || isBlank(commandLine[end]))) ends.push_back(end);
+  }
+  const auto firstBlank = commandLine.find_first_of(" \t", start);
+  // One candidate with no blank inside it, or none: nothing is ambiguous.
+  if (ends.empty() || (ends.size() == 1 && (firstBlank == std::string::npos || firstBlank >= ends.front()))) {
+    return parseCommandLine(commandLine);
+  }
+
+  std::size_t chosen = ends.back();
+  for (auto it = ends.rbegin(); it != ends.rend(); ++it) {
+    if (isFile(commandLine.substr(start, *it - start))) {
+      chosen = *it;
+      break;
+    }
+  }
+  ProcessRequest request;
+  request.program = commandLine.substr(start, chosen - start);
+  if (request.program.find('"') != std::string::npos) return parseCommandLine(commandLine);
+  request.args = splitArguments(commandLine, chosen);
+  return request;
+}
+
 }  // namespace remediator::platform

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,14 @@ class ProcessRunner {
 /// Splits a Windows-style command line (as in UninstallString) into program and arguments, honouring double
 /// quotes the way CommandLineToArgvW does.
 Result<ProcessRequest> parseCommandLine(const std::string& commandLine);
+
+/// Splits an UninstallString the way Programs and Features runs it. A quoted program name, or one without a blank
+/// before the first ".exe", is split as parseCommandLine does. An unquoted one with blanks
+/// (`C:\Program Files\App\uninst.exe /S`) is cut after the longest prefix ending in ".exe" (case-insensitive, at
+/// a blank or the end) for which `isFile` is true, so a planted `C:\Program.exe` is not taken for
+/// `C:\Program Files\...\uninst.exe`; the rest are the arguments. When no such prefix exists the longest one
+/// ending in ".exe" is the program (starting it then fails, naming it), never a shorter one.
+Result<ProcessRequest> parseUninstallString(const std::string& commandLine,
+                                            const std::function<bool(const std::string&)>& isFile);
 
 }  // namespace remediator::platform

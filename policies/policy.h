@@ -82,6 +82,8 @@ struct StaleLogsSettings {
   int archiveKeep = 5;
   Duration archiveMaxAge{std::chrono::hours(24 * 90)};
   bool removeRoot = false;
+  /// false: `folder` must lie in the Connector's tree, %ProgramData%\Microsoft\Windows Server.
+  bool folderAnywhere = false;
   bool operator==(const StaleLogsSettings&) const = default;
 };
 
@@ -100,6 +102,8 @@ struct ConnectorSettings {
   Duration upgradeWait{std::chrono::hours(24 * 7)};
   Duration minReinstallGap{std::chrono::hours(1)};
   int maxAttempts = 5;
+  /// Hosts a download of the installer may be redirected to besides the URL's own; empty: none.
+  std::vector<std::string> allowedRedirectHosts;
   bool operator==(const ConnectorSettings&) const = default;
 };
 

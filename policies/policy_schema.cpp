@@ -127,6 +127,41 @@ const char* checkInstallerUrl(std::string_view value) {
   return "expected an http:// URL, a path or a UNC path, or nothing";
 }
 
+/// uninstall_command runs as SYSTEM: its program is msiexec or an absolute local path to an .exe (never a relative
+/// name that a search path resolves, never a UNC path that runs a program off the network), and it is bounded.
+const char* checkUninstallCommand(std::string_view value) {
+  constexpr const char* kExpected =
+      "expected msiexec with its arguments or the absolute local path of an .exe (C:\\...\\x.exe, quoted when "
+      "it has blanks) with its arguments, at most 2048 characters, or nothing";
+  if (value.empty()) return nullptr;
+  if (value.size() > 2048) return kExpected;
+  std::size_t at = 0;
+  while (at < value.size() && (value[at] == ' ' || value[at] == '\t')) ++at;
+  const bool quoted = at < value.size() && value[at] == '"';
+  if (quoted) ++at;
+  std::size_t end = quoted ? value.find('"', at) : value.find_first_of(" \t", at);
+  if (end == std::string_view::npos) end = value.size();
+  const std::string program = platform::toLowerAscii(value.substr(at, end - at));
+  if (program == "msiexec" || program == "msiexec.exe") return nullptr;
+  const bool local = program.size() > 3 && program[0] >= 'a' && program[0] <= 'z' && program[1] == ':' &&
+                     (program[2] == '\\' || program[2] == '/');
+  // Unquoted with blanks: the program ends at the longest ".exe" the way Programs and Features reads it.
+  if (local && (program.ends_with(".exe") || (!quoted && platform::toLowerAscii(value).find(".exe") != std::string::npos))) {
+    return nullptr;
+  }
+  return kExpected;
+}
+
+/// audit_log: SYSTEM creates, appends to and rotates this file (renaming NAME to NAME.1 and so on, deleting the
+/// oldest); a name ending in .jsonl keeps a mistaken or hostile value from making it rotate a system file away.
+const char* checkAuditLogPath(std::string_view value) {
+  constexpr const char* kExpected = "expected a file name ending in .jsonl, at most 260 characters, or nothing";
+  if (value.empty()) return nullptr;
+  if (value.size() > 260 || !platform::toLowerAscii(value).ends_with(".jsonl")) return kExpected;
+  if (value.size() == 6 || value[value.size() - 7] == '\\' || value[value.size() - 7] == '/') return kExpected;
+  return nullptr;
+}
+
 const char* checkUserName(std::string_view value) {
   if (value.find('\\') != std::string_view::npos) {
     return "expected the user name alone: write the domain in [autologon] domain, not as DOMAIN\\user";
@@ -193,7 +228,8 @@ const std::vector<KeySpec>& buildSchema() {
        .key = "audit_log",
        .type = VT::kPath,
        .field = +[](Policy& p) -> std::string& { return p.service.auditLog; },
-       .doc = "The audit log file; empty: audit.jsonl in the state folder."},
+       .check = checkAuditLogPath,
+       .doc = "The audit log file, a name ending in .jsonl; empty: audit.jsonl in the state folder."},
       {.section = "service",
        .key = "audit_max_size",
        .type = VT::kSize,
@@ -395,6 +431,12 @@ const std::vector<KeySpec>& buildSchema() {
        .type = VT::kBool,
        .field = +[](Policy& p) -> bool& { return p.staleLogs.removeRoot; },
        .doc = "Remove the Logs folder itself, not only its content."},
+      {.section = "stale_logs",
+       .key = "folder_anywhere",
+       .type = VT::kBool,
+       .field = +[](Policy& p) -> bool& { return p.staleLogs.folderAnywhere; },
+       .doc = "Allow a folder outside %ProgramData%\\Microsoft\\Windows Server (the Connector's tree); a drive "
+              "root or a folder holding the state folder stays refused."},
 
       // [connector]
       modeKey<connectorCommon>(
@@ -417,7 +459,9 @@ const std::vector<KeySpec>& buildSchema() {
        .key = "uninstall_command",
        .type = VT::kString,
        .field = +[](Policy& p) -> std::string& { return p.connector.uninstallCommand; },
-       .doc = "Command line that removes the Connector; empty: the product's own quiet uninstall."},
+       .check = checkUninstallCommand,
+       .doc = "Command line that removes the Connector: msiexec or an absolute local .exe path with arguments; "
+              "empty: the product's own quiet uninstall."},
       {.section = "connector",
        .key = "installer_url",
        .type = VT::kString,
@@ -468,6 +512,13 @@ const std::vector<KeySpec>& buildSchema() {
        .min = 1,
        .max = 100,
        .doc = "Reinstall attempts before the fixer gives up and reports."},
+      {.section = "connector",
+       .key = "allowed_redirect_hosts",
+       .type = VT::kList,
+       .field = +[](Policy& p) -> std::vector<std::string>& { return p.connector.allowedRedirectHosts; },
+       .check = checkHostName,
+       .doc = "Hosts the installer download may be redirected to besides installer_url's own, comma-separated; "
+              "empty: a redirect to another host is refused."},
 
       // [autologon]
       modeKey<autologonCommon>("autologon",

@@ -650,6 +650,12 @@ class ChainVerifier {
                               "the log");
     }
     if (result_.intact && mark_) checkState(live, *stateFile);
+    if (result_.intact && mark_) {
+      result_.tailVouched = true;
+    } else if (result_.tailProblem.empty()) {
+      result_.tailProblem = stateFile ? "the state file " + stateFile->string() + " cannot be used"
+                                      : "there is no state file (audit.state) to check the tail against";
+    }
     return std::move(result_);
   }
 
@@ -660,6 +666,7 @@ class ChainVerifier {
   }
 
   void note(std::string text) { result_.notes.push_back(std::move(text)); }
+  void tailProblem(std::string text) { result_.tailProblem = std::move(text); }
 
  private:
   void failUnaccounted() {
@@ -766,6 +773,7 @@ AuditVerification verifyAuditLog(const fs::path& path, const std::optional<fs::p
 
   ChainVerifier verifier(mark);
   for (const std::string& text : stateNotes) verifier.note(text);
+  if (!stateNotes.empty()) verifier.tailProblem(stateNotes.front());
   forEachLogFile(
       path,
       [&](const fs::path& file, const std::vector<LogLine>& lines) {

@@ -88,6 +88,11 @@ struct AuditVerification {
   std::uint64_t firstSeq = 0;       ///< first sequence number present (older files may have rotated away)
   std::uint64_t lastSeq = 0;
   std::string problem;              ///< first problem, naming the file, line and seq: empty when intact
+  /// The tail was checked against a readable state file: no record after the last one can have been cut away.
+  /// False when the state file is missing, unreadable or torn (truncating the log and deleting audit.state leaves
+  /// a whole chain behind), and then `tailProblem` says why the tail cannot be vouched for.
+  bool tailVouched = false;
+  std::string tailProblem;
   std::vector<std::string> notes;   ///< harmless findings: a torn last line from a crash, rotated-away history
 };
 

@@ -164,6 +164,13 @@ int cmdAuditVerify(const Parsed& p, CliIo& io, platform::Platform&) {
     io.out << platform::pathToUtf8(path) << ": " << result.records << " records read; BROKEN: " << result.problem << "\n";
     return kExitProblem;
   }
+  if (!result.tailVouched) {
+    // A whole chain is not enough: truncating the log and deleting audit.state leaves one behind.
+    io.out << platform::pathToUtf8(path) << ": " << result.records << " records (seq " << result.firstSeq << ".."
+           << result.lastSeq << ") chain whole, but the TAIL CANNOT BE VOUCHED FOR: " << result.tailProblem
+           << "; records after seq " << result.lastSeq << " may have been cut away\n";
+    return kExitProblem;
+  }
   io.out << platform::pathToUtf8(path) << ": " << result.records << " records (seq " << result.firstSeq << ".." << result.lastSeq
          << "): intact\n";
   return kExitOk;
@@ -463,7 +470,9 @@ std::vector<Command> commands() {
        },
        cmdPolicyVerify},
       {"audit verify", "audit verify [PATH] [--state-dir D]",
-       "Verifies the audit log's hash chain and tail; prints the record count and 'intact', or the first bad record.",
+       "Verifies the audit log's hash chain and its tail against audit.state; prints the record count and 'intact' "
+       "(exit 0), or the first bad record, or that the tail cannot be vouched for when audit.state is missing or "
+       "unreadable (exit 1).",
        stateDirOption, cmdAuditVerify},
       {"audit show", "audit show [PATH] [--since 7d] [--fixer F] [--json] [--state-dir D]",
        "Shows audit records as a table.",

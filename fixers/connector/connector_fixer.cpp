@@ -368,7 +368,11 @@ class StepRunner {
         return failStep(next, ErrorCode::kNotFound,
                         name + " registers no uninstall command: set [connector] uninstall_command");
       }
-      auto request = platform::parseCommandLine(command);
+      // Split as Programs and Features does: an unquoted path with blanks is the longest existing .exe prefix.
+      auto request = platform::parseUninstallString(command, [&](const std::string& program) {
+        auto info = ctx_.platform.files->status(program);
+        return info && info->type == platform::FileType::kFile;
+      });
       if (!request) {
         return failStep(next, ErrorCode::kInvalidArgument,
                         "the uninstall command of " + name + " cannot be split: " + request.error().message);
@@ -429,6 +433,7 @@ class StepRunner {
     DownloadRequest request{url, destination,
                             std::clamp(left, Millis(std::chrono::seconds(1)),
                                        std::max(settings_.installTimeout, Millis(std::chrono::seconds(1))))};
+    request.allowedRedirectHosts = settings_.allowedRedirectHosts;
     auto info = fetch(request);
     if (!info) return failDownload(info.error().code, info.error().message);
     // Bounded as the download is: a planted or swapped multi-GB file is refused, not read into memory.

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "platform/result.h"
 #include "platform/time_source.h"
@@ -17,6 +18,9 @@ struct DownloadRequest {
   platform::Millis timeout{std::chrono::minutes(5)};  ///< for the whole download, redirects included
   int maxRedirects = 5;
   std::uint64_t maxBytes = 1ull << 30;  ///< a larger body is refused
+  /// Hosts a redirect may lead to besides the URL's own (compared without regard to case); a redirect to any
+  /// other host is refused, so whoever answers a redirect cannot send the download elsewhere.
+  std::vector<std::string> allowedRedirectHosts;
 };
 
 /// What a completed download brought.
@@ -36,7 +40,8 @@ class Downloader {
   virtual platform::Result<DownloadInfo> download(const DownloadRequest& request) = 0;
 };
 
-/// The HTTP downloader (Poco::Net): plain http:// only, follows up to `maxRedirects` redirects, writes to
+/// The HTTP downloader (Poco::Net): plain http:// only, follows up to `maxRedirects` redirects to the same host or
+/// one of `allowedRedirectHosts` (kNotSupported for another, naming it), writes to
 /// "<destination>.part" and renames it into place once the whole body is on disk.
 std::unique_ptr<Downloader> makeHttpDownloader();
 

@@ -6,12 +6,14 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <fstream>
 #include <system_error>
 
 #include "fixers/connector/downloader.h"
+#include "platform/ascii.h"
 #include "remediator_version.h"
 
 namespace remediator::fixers::connector {
@@ -80,7 +82,16 @@ class HttpDownloader final : public Downloader {
             return fail(ErrorCode::kFailed, "cannot download " + request.url + ": more than " +
                                                 std::to_string(request.maxRedirects) + " redirects");
           }
+          const std::string fromHost = uri.getHost();
           uri.resolve(location);
+          if (!platform::equalsIgnoreCase(uri.getHost(), fromHost) &&
+              !platform::equalsIgnoreCase(uri.getHost(), Poco::URI(request.url).getHost()) &&
+              std::none_of(request.allowedRedirectHosts.begin(), request.allowedRedirectHosts.end(),
+                           [&](const std::string& host) { return platform::equalsIgnoreCase(host, uri.getHost()); })) {
+            return fail(ErrorCode::kNotSupported,
+                        "cannot download " + request.url + ": " + current + " redirects to another host, " +
+                            uri.getHost() + "; refused (allow it with [connector] allowed_redirect_hosts)");
+          }
           continue;
         }
         if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {

@@ -85,6 +85,38 @@ Result<std::filesystem::path> absoluteSetting(const std::string& raw, const std:
   return path;
 }
 
+/// The Connector's tree, where its Logs folder lives: the OS's ProgramData folder (its %ProgramData% where the OS
+/// names none, as on the POSIX test platform) + Microsoft\Windows Server. nullopt when neither is known.
+std::optional<std::filesystem::path> connectorTree() {
+  auto programData = platform::programDataFolder();
+  if (!programData) {
+    auto variable = platform::processEnvironment("ProgramData");
+    if (!variable || variable->empty()) return std::nullopt;
+    programData = std::filesystem::path(*variable);
+  }
+  return (*programData / "Microsoft" / "Windows Server").lexically_normal();
+}
+
+/// The folder setting, checked: absolute, not a drive root, and in the Connector's tree unless folder_anywhere.
+/// Clearing runs as SYSTEM, so a mistaken or hostile policy must not point it at C:\Windows or a user's files.
+Result<void> confineLogsFolder(const std::filesystem::path& folder, const policies::StaleLogsSettings& s) {
+  if (s.folderAnywhere) return {};
+  const auto tree = connectorTree();
+  if (tree && (!isWithin(folder, *tree) || folder.lexically_normal() == *tree)) {
+    return platform::fail(ErrorCode::kInvalidArgument,
+                          "[stale_logs] folder: refusing '" + folder.string() + "', outside the Connector's folder " +
+                              tree->string() + " (set folder_anywhere = true to clear a folder elsewhere)");
+  }
+  return {};
+}
+
+Result<std::filesystem::path> logsFolderSetting(const policies::StaleLogsSettings& s) {
+  auto folder = absoluteSetting(s.folder, "folder");
+  if (!folder) return folder;
+  if (auto ok = confineLogsFolder(*folder, s); !ok) return ok.error();
+  return folder;
+}
+
 Result<Settings> resolveSettings(const FixerContext& ctx) {
   const auto& s = ctx.policy.staleLogs;
   Settings out;
@@ -117,6 +149,7 @@ Result<Settings> resolveSettings(const FixerContext& ctx) {
                                                            "' lies inside the logs folder '" +
                                                            out.folder.string() + "'");
   }
+  if (auto ok = confineLogsFolder(out.folder, s); !ok) return ok.error();
   return out;
 }
 
@@ -330,7 +363,7 @@ class StaleLogsFixer final : public Fixer {
   // Logs appearing while the Connector is absent are cleared at once; a folder that is not a valid setting is
   // not watched (detect reports it).
   std::vector<platform::WatchTarget> watches(const policies::Policy& policy) const override {
-    auto folder = absoluteSetting(policy.staleLogs.folder, "folder");
+    auto folder = logsFolderSetting(policy.staleLogs);
     if (!folder) return {};
     return {platform::WatchTarget::folder(folder->string(), true)};
   }

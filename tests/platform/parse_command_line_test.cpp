@@ -86,5 +86,54 @@ TEST(ParseCommandLineTest, EmptyOrUnterminatedCommandLinesAreErrors) {
   EXPECT_NE(unterminated.error().message.find("closing quote"), std::string::npos);
 }
 
+TEST(ParseUninstallStringTest, TheLongestExistingExePrefixIsTheProgram) {
+  const std::string line = "C:\\Program Files\\My App\\uninst.exe /S /LOG=\"C:\\a b.txt\"";
+  std::vector<std::string> asked;
+  const auto exists = [&](const std::string& p) {
+    asked.push_back(p);
+    return p == "C:\\Program Files\\My App\\uninst.exe" || p == "C:\\Program.exe";
+  };
+  auto request = parseUninstallString(line, exists);
+  ASSERT_TRUE(request.ok()) << request.error().message;
+  EXPECT_EQ(request->program, "C:\\Program Files\\My App\\uninst.exe");
+  EXPECT_EQ(request->args, (Args{"/S", "/LOG=C:\\a b.txt"}));
+  // C:\Program.exe is not even a candidate: ".exe" must end at a blank or the line's end.
+  EXPECT_EQ(asked, (std::vector<std::string>{"C:\\Program Files\\My App\\uninst.exe"}));
+}
+
+TEST(ParseUninstallStringTest, APlantedShorterProgramIsNotTakenOverTheRegisteredOne) {
+  const std::string line = "C:\\Program.exe Files\\uninst.EXE /x";
+  auto both = parseUninstallString(line, [](const std::string&) { return true; });
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->program, "C:\\Program.exe Files\\uninst.EXE");
+  EXPECT_EQ(both->args, Args{"/x"});
+  // Only the shorter one exists: that is what Windows would run too.
+  auto shortOnly = parseUninstallString(line, [](const std::string& p) { return p == "C:\\Program.exe"; });
+  ASSERT_TRUE(shortOnly.ok());
+  EXPECT_EQ(shortOnly->program, "C:\\Program.exe");
+  EXPECT_EQ(shortOnly->args, (Args{"Files\\uninst.EXE", "/x"}));
+  // Neither exists: the longest, so the failure to start names the registered program.
+  auto none = parseUninstallString(line, [](const std::string&) { return false; });
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->program, "C:\\Program.exe Files\\uninst.EXE");
+}
+
+TEST(ParseUninstallStringTest, QuotedOrUnambiguousLinesSplitAsCommandLines) {
+  const auto never = [](const std::string&) {
+    ADD_FAILURE() << "no file check is needed";
+    return false;
+  };
+  for (const char* line : {"MsiExec.exe /X{A7C1D5E2-0000-4000-8000-00000000C0DE}",
+                           "\"C:\\Program Files\\X\\uninst.exe\" /S", "C:\\Tools\\remove.exe /quiet",
+                           "C:\\Tools\\remove /quiet"}) {
+    auto a = parseUninstallString(line, never);
+    auto b = parseCommandLine(line);
+    ASSERT_TRUE(a.ok() && b.ok()) << line;
+    EXPECT_EQ(a->program, b->program) << line;
+    EXPECT_EQ(a->args, b->args) << line;
+  }
+  EXPECT_FALSE(parseUninstallString("  ", never).ok());
+}
+
 }  // namespace
 }  // namespace remediator::platform

@@ -261,6 +261,35 @@ TEST(PolicyLoaderTest, RulesBetweenKeysNameTheKeyAtFault) {
   expectContains(clock, {"policy.ini:6: [clock] max_correction: must not be less than threshold (10m)"});
 }
 
+TEST(PolicyLoaderTest, KeysThatRunOrWriteAsSystemAreBounded) {
+  // uninstall_command runs as SYSTEM: a name a search path resolves, a program off a share, or a script is
+  // refused at load, so such a policy never replaces a good one.
+  for (const char* bad : {"uninstall.exe /S", "\\\\attacker\\share\\x.exe", "cmd /c del C:\\x",
+                          "\"C:\\Tools\\run.bat\" /x", "C:\\Tools\\remove"}) {
+    expectContains(loadError(kServiceIni + "[connector]\nmode = audit\nuninstall_command = " + bad + "\n"),
+                   {"policy.ini:5: [connector] uninstall_command: expected msiexec"});
+  }
+  expectContains(loadError(kServiceIni + "[connector]\nmode = audit\nuninstall_command = C:\\x.exe " +
+                           std::string(2048, 'a') + "\n"),
+                 {"[connector] uninstall_command: expected msiexec", "at most 2048 characters"});
+  for (const char* good : {"msiexec /x {6A6FF67E-1A33-4BB8-95D1-1B8C2C1EE5D4} /qn", "MsiExec.exe /X{X}",
+                           "\"C:\\Program Files\\X\\uninst.exe\" /S", "C:\\Program Files\\X\\uninst.exe /S",
+                           "c:/tools/remove.EXE"}) {
+    EXPECT_EQ(loadIni(kServiceIni + "[connector]\nmode = audit\nuninstall_command = " + good + "\n")
+                  .connector.uninstallCommand,
+              good);
+  }
+  // audit_log is created, appended to and rotated (renamed, the oldest deleted) as SYSTEM: .jsonl files only.
+  for (const char* bad : {"C:\\Windows\\System32\\config\\SAM", "C:\\audit.log", "C:\\logs\\.jsonl"}) {
+    expectContains(loadError(kServiceIni + "audit_log = " + bad + "\n"),
+                   {"policy.ini:3: [service] audit_log: expected a file name ending in .jsonl"});
+  }
+  EXPECT_EQ(loadIni(kServiceIni + "audit_log = D:\\Audit\\remediator.JSONL\n").service.auditLog,
+            "D:\\Audit\\remediator.JSONL");
+  expectContains(loadError(kServiceIni + "[connector]\nmode = audit\nallowed_redirect_hosts = a, http://b/\n"),
+                 {"policy.ini:5: [connector] allowed_redirect_hosts: item 2: expected a host name"});
+}
+
 TEST(PolicyLoaderTest, ValueChecksExplainTheExpectedForm) {
   expectContains(loadError("[service]\nserver = \\\\ESSENTIALS\n"),
                  {"policy.ini:2: [service] server: expected a host name", "got '\\\\ESSENTIALS'"});

@@ -52,11 +52,11 @@ Policy everyKeyChanged() {
                48h,
                exampleWindow()};
   p.clock = {{Mode::kEnforce, 30min, 2min}, {"a.example", "b.example"}, 1123, 8, 3s, 45s, 12h};
-  p.staleLogs = {{Mode::kAudit, 2h, 3min}, "/logs", 30 * 24h, "none", "/archive", 9, 30 * 24h, true};
+  p.staleLogs = {{Mode::kAudit, 2h, 3min}, "/logs", 30 * 24h, "none", "/archive", 9, 30 * 24h, true, true};
   p.connector = {{Mode::kEnforce, 20min, 2h},
                  {"Connector A"},
                  "{12345678-ABCD-EF01-2345-6789ABCDEF01}",
-                 "uninstall.exe /quiet",
+                 "C:\\Tools\\uninstall.exe /quiet",
                  "http://srv/Connect",
                  "/q /norestart",
                  std::string(64, 'a'),
@@ -64,7 +64,8 @@ Policy everyKeyChanged() {
                  false,
                  3 * 24h,
                  2h,
-                 7};
+                 7,
+                 {"mirror.example"}};
   p.autologon = {{Mode::kEnforce, 10min, 30s}, false, "kiosk", "CONTOSO", false};
   return p;
 }

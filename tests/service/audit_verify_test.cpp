@@ -131,8 +131,21 @@ TEST_F(AuditVerifyTest, TruncatedTailIsDetectedAgainstTheStateFile) {
   writeLines(log_, lines_);
   expectFailureAt(verify(), "audit.jsonl line 4 (seq 4)", "truncated");
   EXPECT_NE(verify().problem.find("seq 6"), std::string::npos);
-  // Without the state file the cut cannot be seen: the chain itself is whole.
-  EXPECT_TRUE(verifyAuditLog(log_, std::nullopt).intact);
+  // Without the state file the cut cannot be seen: the chain itself is whole, and the verdict says the tail is
+  // not vouched for rather than calling the log intact.
+  const auto withoutState = verifyAuditLog(log_, std::nullopt);
+  EXPECT_TRUE(withoutState.intact);
+  EXPECT_FALSE(withoutState.tailVouched);
+  EXPECT_NE(withoutState.tailProblem.find("no state file"), std::string::npos) << withoutState.tailProblem;
+}
+
+TEST_F(AuditVerifyTest, TheTailIsVouchedForOnlyAgainstAReadableStateFile) {
+  EXPECT_TRUE(verify().tailVouched);
+  testing::writeText(state_, "{not a state");
+  const auto torn = verify();
+  EXPECT_TRUE(torn.intact);
+  EXPECT_FALSE(torn.tailVouched);
+  EXPECT_NE(torn.tailProblem.find("audit.state"), std::string::npos) << torn.tailProblem;
 }
 
 TEST_F(AuditVerifyTest, EmptiedLogIsDetectedAgainstTheStateFile) {

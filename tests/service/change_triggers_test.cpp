@@ -35,6 +35,7 @@ class ChangeTriggersTest : public ::testing::Test {
     loaded_.policy.service.startDelay = 1s;
     loaded_.policy.service.splay = 0ms;
     loaded_.policy.staleLogs.folder = "/data/logs";
+    loaded_.policy.staleLogs.folderAnywhere = true;
     platform_.registry.createKey(kWinlogon);
     EXPECT_TRUE(platform_.files.createDirectories("/data/logs"));
 
@@ -247,6 +248,7 @@ TEST(BuiltinFixerWatchesTest, EachFixerWatchesWhatItsPolicyNames) {
   policies::Policy policy;
   const auto logs = (std::filesystem::temp_directory_path() / "Logs").lexically_normal();
   policy.staleLogs.folder = logs.string();
+  policy.staleLogs.folderAnywhere = true;
   EXPECT_EQ(fixers.find("autologon")->watches(policy),
             std::vector<WatchTarget>{WatchTarget::registryKey(kWinlogon)});
   EXPECT_EQ(fixers.find("stale_logs")->watches(policy),

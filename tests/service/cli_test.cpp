@@ -40,7 +40,7 @@ class CliTest : public ::testing::Test {
   // Linux, so its logs count as stale).
   std::string writePolicy(const std::string& staleMode, const std::string& extra = "") {
     const auto path = dir_ / "policy.ini";
-    std::ofstream(path) << "[service]\nserver = essentials\n" << extra << "\n[stale_logs]\nmode = " << staleMode
+    std::ofstream(path) << "[service]\nserver = essentials\n" << extra << "\n[stale_logs]\nfolder_anywhere = true\nmode = " << staleMode
                         << "\nfolder = " << (dir_ / "Logs").string() << "\narchive = none\n";
     return path.string();
   }
@@ -224,6 +224,22 @@ TEST_F(CliTest, AuditVerifyFailsOnATamperedLog) {
   std::ofstream(log, std::ios::trunc) << text;
   EXPECT_EQ(run({"audit", "verify", "--state-dir", state()}), kExitProblem);
   EXPECT_NE(out_.str().find("BROKEN"), std::string::npos) << out_.str();
+}
+
+TEST_F(CliTest, AuditVerifyCannotVouchForATailWhenTheStateFileIsGone) {
+  // The attack: cut the last records off the log and delete audit.state so nothing remembers how far it went.
+  std::ofstream(dir_ / "Logs" / "old.log") << "stale";
+  ASSERT_EQ(run({"run", "--once", "--policy", writePolicy("enforce"), "--state-dir", state()}), kExitOk);
+  const auto log = dir_ / "state" / "audit.jsonl";
+  auto text = *platform::readWholeFile(log);
+  ASSERT_FALSE(text.empty());
+  text.pop_back();  // the final newline
+  text.resize(text.rfind('\n') + 1);
+  std::ofstream(log, std::ios::trunc | std::ios::binary) << text;
+  ASSERT_TRUE(fs::remove(dir_ / "state" / "audit.state"));
+  EXPECT_EQ(run({"audit", "verify", "--state-dir", state()}), kExitProblem) << out_.str();
+  EXPECT_NE(out_.str().find("TAIL CANNOT BE VOUCHED FOR"), std::string::npos) << out_.str();
+  EXPECT_EQ(out_.str().find("intact"), std::string::npos) << out_.str();
 }
 
 TEST_F(CliTest, AnInvalidPolicyIsExitTwoAndAMissingOneIsNamed) {

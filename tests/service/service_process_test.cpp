@@ -52,7 +52,7 @@ TEST(ServiceProcessTest, RunsACycleAndStopsOnSigterm) {
   fs::remove_all(dir);
   fs::create_directories(dir / "Logs");
   const auto policy = dir / "policy.ini";
-  std::ofstream(policy) << "[service]\nserver = essentials\nstart_delay = 1s\n\n[stale_logs]\nmode = audit\n"
+  std::ofstream(policy) << "[service]\nserver = essentials\nstart_delay = 1s\n\n[stale_logs]\nmode = audit\nfolder_anywhere = true\n"
                         << "folder = " << (dir / "Logs").string() << "\n";
   const std::vector<std::string> args{REMEDIATOR_EXE, "service", "--policy", policy.string(),
                                       "--state-dir", (dir / "state").string()};

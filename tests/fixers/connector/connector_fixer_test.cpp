@@ -521,6 +521,21 @@ TEST_F(ConnectorFixerTest, QuietUninstallStringComesBeforeTheProductCode) {
   expectPrepareRuns("C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe", "/quiet");
 }
 
+TEST_F(ConnectorFixerTest, AnUnquotedUninstallStringRunsTheRegisteredProgramNotAPlantedPrefix) {
+  // The attack: a program planted at C:\Program.exe, where a split at the first blank of the unquoted string
+  // points. Programs and Features takes the longest existing prefix ending in .exe, and so does the guard.
+  auto product = connectorProduct();
+  product.quietUninstallString = "C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe /quiet";
+  machine.products.add(product);
+  ASSERT_TRUE(machine.files.addFile("C:\\Program.exe", exeBody("planted")).ok());
+  ASSERT_TRUE(machine.files.addFile("C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe", exeBody()).ok());
+  machine.processes.onRun("C:\\Program.exe", [](const ProcessRequest&) -> Result<ProcessResult> {
+    ADD_FAILURE() << "the planted program ran";
+    return ProcessResult{0, false, ""};
+  });
+  expectPrepareRuns("C:\\Program Files\\Windows Server\\Bin\\Uninstall.exe", "/quiet");
+}
+
 TEST_F(ConnectorFixerTest, UninstallThatLeavesTheConnectorFailsAndRetries) {
   baseline();
   machine.processes.reply("msiexec.exe", 1603);

@@ -53,7 +53,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     } else if (uri == "/loop") {
       response.redirect("/loop", Poco::Net::HTTPResponse::HTTP_TEMPORARY_REDIRECT);
     } else if (uri == "/secure") {
-      response.redirect("https://example.invalid/setup.exe", Poco::Net::HTTPResponse::HTTP_FOUND);
+      response.redirect("https://" + request.getHost() + "/setup.exe", Poco::Net::HTTPResponse::HTTP_FOUND);
+    } else if (uri == "/elsewhere") {
+      // The same server under another name: to the downloader, another host.
+      const auto host = request.getHost();
+      response.redirect("http://localhost" + host.substr(host.rfind(':')) + "/files/setup.exe",
+                        Poco::Net::HTTPResponse::HTTP_FOUND);
     } else if (uri == "/short") {
       // Promises more than it sends, then closes: a cut connection.
       response.setContentLength64(1000);
@@ -154,6 +159,25 @@ TEST_F(HttpDownloaderTest, StopsAfterTooManyRedirects) {
   EXPECT_THAT(got.error().message, HasSubstr("more than 5 redirects"));
   EXPECT_EQ(routes_.requests.load(), 6);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "installer.download"));
+}
+
+TEST_F(HttpDownloaderTest, ARedirectToAnotherHostIsRefusedUnlessThePolicyAllowsIt) {
+  // The attack: whoever answers for the server redirects the download to a host of their own.
+  { std::ofstream(dir_ / "installer.download") << "previous"; }
+  auto refused = downloader_->download(request("/elsewhere"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kNotSupported);
+  EXPECT_THAT(refused.error().message, HasSubstr("another host, localhost"));
+  EXPECT_THAT(refused.error().message, HasSubstr("allowed_redirect_hosts"));
+  EXPECT_EQ(routes_.requests.load(), 1) << "the other host was asked";
+  EXPECT_EQ(read(dir_ / "installer.download"), "previous");
+
+  auto allowed = request("/elsewhere");
+  allowed.allowedRedirectHosts = {"LOCALHOST"};
+  auto got = downloader_->download(allowed);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_THAT(got->finalUrl, HasSubstr("http://localhost:"));
+  EXPECT_EQ(read(dir_ / "installer.download"), routes_.body);
 }
 
 TEST_F(HttpDownloaderTest, ErrorStatusFailsAndKeepsTheOldFile) {

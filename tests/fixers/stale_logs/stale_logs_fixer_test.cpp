@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "fixers/stale_logs/logs_state.h"
 #include "platform/memory/memory_platform.h"
+#include "tests/platform/scoped_environment.h"
 #include "tests/fixers/stale_logs/fake_archiver.h"
 
 namespace remediator::fixers {
@@ -59,6 +61,9 @@ class StaleLogsFixerTest : public ::testing::Test {
     archiver = fake.get();
     fixer = makeStaleLogsFixer(std::move(fake));
     policy.staleLogs.folder = kLogs;
+    // The memory file system's paths are on the test's drive, not under the OS's ProgramData folder (under Wine
+    // the current drive is Z:); the confinement to the Connector's tree has a test of its own.
+    policy.staleLogs.folderAnywhere = true;
   }
 
   FixerContext context(Millis budget = 2min) {
@@ -488,6 +493,34 @@ TEST_F(StaleLogsFixerTest, UnknownArchiveValueIsAnErrorNamingTheKey) {
   EXPECT_EQ(finding.status, FindingStatus::kError);
   EXPECT_NE(finding.message.find("[stale_logs] archive: expected zip or none, got 'tar'"), std::string::npos)
       << finding.message;
+}
+
+TEST_F(StaleLogsFixerTest, AFolderOutsideTheConnectorsTreeIsRefusedUnlessFolderAnywhere) {
+  // The attack: a policy that points the SYSTEM clearing at C:\Windows. The tree is the OS's ProgramData folder
+  // where it names one (Windows), else %ProgramData%, set here so that the rule is shown on both platforms.
+  const auto programData = platform::programDataFolder();
+  std::optional<platform::testing::ScopedEnvironment> env;
+  if (!programData) env.emplace("ProgramData", at("/ProgramData"));
+  const auto tree = (programData ? *programData : std::filesystem::path(at("/ProgramData"))) / "Microsoft" /
+                    "Windows Server";
+  policy.staleLogs.folderAnywhere = false;
+  ASSERT_TRUE(mp.files.addFile(at("/Windows/win.ini"), "[fonts]").ok());
+  policy.staleLogs.folder = at("/Windows");
+  const Finding refused = detect();
+  EXPECT_EQ(refused.status, FindingStatus::kError);
+  EXPECT_NE(refused.message.find("outside the Connector's folder"), std::string::npos) << refused.message;
+  EXPECT_NE(refused.message.find("folder_anywhere"), std::string::npos) << refused.message;
+  EXPECT_TRUE(fixer->watches(policy).empty()) << "a refused folder is watched";
+  // The tree itself is not the Logs folder either: it holds the Connector's programs and data.
+  policy.staleLogs.folder = tree.string();
+  EXPECT_EQ(detect().status, FindingStatus::kError);
+  // The Connector's Logs folder passes, and the override lets an administrator clear another one.
+  policy.staleLogs.folder = (tree / "Logs").string();
+  EXPECT_NE(detect().status, FindingStatus::kError) << detect().message;
+  policy.staleLogs.folder = at("/Windows");
+  policy.staleLogs.folderAnywhere = true;
+  EXPECT_NE(detect().status, FindingStatus::kError);
+  EXPECT_EQ(fixer->watches(policy).size(), 1u);
 }
 
 TEST_F(StaleLogsFixerTest, FolderHoldingTheStateFolderIsRefused) {

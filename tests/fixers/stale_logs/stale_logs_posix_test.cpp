@@ -41,6 +41,7 @@ class StaleLogsPosixTest : public ::testing::Test {
     fs::create_directory_symlink(outside_, logs_ / "outside-dir");
     fs::create_symlink(outside_ / "secret.txt", logs_ / "Deploy" / "secret-link");
     policy_.staleLogs.folder = logs_.string();
+    policy_.staleLogs.folderAnywhere = true;  // a temp folder, not the Connector's tree
     platform_.time = &time_;
     platform_.files = &files_;  // no installed-programs list: the Connector counts as absent
   }
