@@ -36,9 +36,9 @@ class FlakyFileSystem final : public platform::FileSystem {
     if (offline) return down(p);
     return inner_.list(p);
   }
-  Result<std::string> readFile(const fs::path& p) const override {
+  Result<std::string> readFile(const fs::path& p, std::uint64_t maxBytes) const override {
     if (offline) return down(p);
-    return inner_.readFile(p);
+    return inner_.readFile(p, maxBytes);
   }
   Result<void> writeFileAtomic(const fs::path& p, const std::string& data) override {
     if (offline) return down(p);
