@@ -64,13 +64,6 @@ using ServiceControlCallback = std::function<bool(const ServiceControlRequest&)>
 class ServiceControlLink {
  public:
   virtual ~ServiceControlLink() = default;
-  /// No control reaches the callback any more (the objects it posts to may go now); the link still reports.
-  virtual void detach() = 0;
-  /// Reports STOPPED with `exitCode` (non-zero: a service-specific error, which the failure actions count) and
-  /// ends the process at once: the service's very last act. Call it only once every file the service holds (the
-  /// audit log, the operational log, the state folder's lock) is closed: the service manager and an installer
-  /// waiting on it take STOPPED to mean they may replace or remove them and the program.
-  [[noreturn]] virtual void reportStoppedAndExit(int exitCode) = 0;
 };
 
 /// Makes `onControl` the control handler of the running service `serviceName` (RegisterServiceCtrlHandlerExW,

@@ -54,18 +54,6 @@ class RemediatorService final : public Poco::Util::ServerApplication {
 
   int main(const std::vector<std::string>&) override {
     if (helpShown_) return EXIT_OK;
-    std::unique_ptr<platform::ServiceControlLink> controls;
-    const int rc = serve(controls);
-    // serve() has closed every file the service held (audit log, operational log, the state folder's lock,
-    // watched folders): STOPPED comes after that, and nothing comes after STOPPED. Without a service manager
-    // (a console or daemon run) there is nothing to report.
-    if (controls) controls->reportStoppedAndExit(rc);
-    return rc;
-  }
-
- private:
-  /// Runs the service until a stop is requested; `controls` gets the link with the service manager, if any.
-  int serve(std::unique_ptr<platform::ServiceControlLink>& controls) {
     const bool asService = config().getBool("application.runAsService", false);
     // Started by the service manager, Poco parsed the start parameters only: the registered command line
     // ("<exe>" service --state-dir D) counts too.
@@ -205,7 +193,7 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     scheduleRefresh();
     scheduleRequests();
     // Controls beyond stop (pre-shutdown, time change, codes 128-255): the handler hands the work to the loop.
-    controls = !asService ? nullptr : platform::linkServiceControl(
+    const auto controls = !asService ? nullptr : platform::linkServiceControl(
         config().getString("application.argv[0]", ""), [&](const platform::ServiceControlRequest& request) {
           const auto action = controlActionFor(request);
           if (!action) {
@@ -236,10 +224,10 @@ class RemediatorService final : public Poco::Util::ServerApplication {
     loop.join();
     runtime.auditService("service_stopped", "ok", "The service stopped on request.");
     logInfo("service stopped");
-    if (controls) controls->detach();  // what its callback posts to goes now
     return EXIT_OK;
   }
 
+ private:
   /// Runs the callbacks of our options found in `args` (unknown ones are ignored: Poco's own are spent).
   void processOptions(const std::vector<std::string>& args) {
     Poco::Util::OptionProcessor processor(options());

@@ -65,9 +65,7 @@ class WindowsServiceControlLink final : public ServiceControlLink {
   WindowsServiceControlLink(SERVICE_STATUS_HANDLE handle, ServiceControlCallback onControl)
       : handle_(handle), onControl_(std::move(onControl)) {}
 
-  ~WindowsServiceControlLink() override { detach(); }
-
-  void detach() override {
+  ~WindowsServiceControlLink() override {
     {
       std::lock_guard lock(mutex);
       current = nullptr;
@@ -75,23 +73,6 @@ class WindowsServiceControlLink final : public ServiceControlLink {
     }
     wake_.notify_all();
     if (pulse_.joinable()) pulse_.join();
-  }
-
-  [[noreturn]] void reportStoppedAndExit(int exitCode) override {
-    detach();  // the checkpoint pulse ends first, so nothing reports after STOPPED
-    {
-      std::lock_guard lock(mutex);
-      status_.dwCurrentState = SERVICE_STOPPED;
-      status_.dwControlsAccepted = 0;
-      status_.dwCheckPoint = 0;
-      status_.dwWaitHint = 0;
-      status_.dwWin32ExitCode = exitCode == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
-      status_.dwServiceSpecificExitCode = static_cast<DWORD>(exitCode);
-      ::SetServiceStatus(handle_, &status_);
-    }
-    // Nothing after STOPPED: the hosting framework would tear down and report once more, holding the program
-    // file meanwhile. The process may be ended at any moment from here anyway.
-    ::ExitProcess(static_cast<UINT>(exitCode));
   }
 
   void reportRunning() {
@@ -124,7 +105,8 @@ class WindowsServiceControlLink final : public ServiceControlLink {
 
  private:
   // STOP_PENDING, then a rising checkpoint every few seconds while the current step finishes: the service
-  // manager waits as long as the checkpoint moves within the wait hint. reportStoppedAndExit ends it.
+  // manager waits as long as the checkpoint moves within the wait hint. The hosting framework reports STOPPED
+  // when the service's main returns.
   void reportStopping() {
     std::lock_guard lock(mutex);
     if (status_.dwCurrentState == SERVICE_STOP_PENDING) return;

@@ -60,19 +60,6 @@ TEST(WindowsCliTest, VersionPrintsTheProjectVersion) {
   EXPECT_EQ(result.output, std::string("remediator ") + REMEDIATOR_VERSION + "\r\n");
 }
 
-// Help asked for exits 0, from the command line and from the service wrapper (Poco's ServerApplication, which on
-// Windows first asks the service manager whether it is a service); a missing command exits 2.
-TEST(WindowsCliTest, HelpExitsZeroAndAMissingCommandTwo) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--help"}, {"policy", "--help"}, {"run", "--help"}, {"service", "--help"}}) {
-    const ProcessResult result = remediator(args);
-    EXPECT_EQ(result.exitCode, 0) << args[0] << ": " << result.output;
-    EXPECT_NE(result.output.find("remediator"), std::string::npos) << result.output;
-  }
-  EXPECT_EQ(remediator({"frobnicate"}).exitCode, 2);
-  EXPECT_EQ(remediator({"policy"}).exitCode, 2);
-}
-
 TEST(WindowsCliTest, PolicyValidateAcceptsTheExamplePolicyAndNamesTheFaultInABadOne) {
   ProcessResult result = remediator({"policy", "validate", kExamplePolicy});
   EXPECT_EQ(result.exitCode, 0) << result.output;
