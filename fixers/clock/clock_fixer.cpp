@@ -58,15 +58,13 @@ ApplyOutcome failed(std::string message, State details = {}) {
 class ClockFixer final : public Fixer {
  public:
   ClockFixer(std::shared_ptr<TimeQuery> query, ClockFixerOptions options)
-      : query_(std::move(query)), options_(std::move(options)), pacer_(options_.sleep, options_.spacing) {}
+      : query_(std::move(query)), options_(options) {}
 
   std::string id() const override { return "clock"; }
 
   Finding detect(FixerContext& ctx) override {
     if (ctx.platform.clock == nullptr) return Finding::notApplicable("clock correction not available on this platform");
     auto measured = measure(ctx);
-    last_.reset();
-    if (measured.ok()) last_ = Fresh{*measured, ctx.platform.time->now(), ctx.policy.clock, ctx.policy.service.server};
     if (!measured.ok()) return Finding::error("Cannot measure the clock: " + measured.error().message);
     const auto& settings = ctx.policy.clock;
     const SkewMeasurement& m = *measured;
@@ -117,9 +115,8 @@ class ClockFixer final : public Fixer {
                     {{"error", platform::errorCodeName(allowed.error().code)}});
     }
 
-    // Measuring again makes apply idempotent: a plan applied twice finds the clock already in line. Detect's
-    // measurement of a moment ago serves once; it is used up here, so a second apply measures.
-    auto measured = freshOrMeasure(ctx);
+    // Measuring again makes apply idempotent: a plan applied twice finds the clock already in line.
+    auto measured = measure(ctx);
     if (!measured.ok()) return failed("Cannot measure the clock again before correcting it: " + measured.error().message);
     const auto& settings = ctx.policy.clock;
     const Nanos offset = measured->sample.offset;
@@ -174,33 +171,12 @@ class ClockFixer final : public Fixer {
   }
 
  private:
-  /// A measurement with when it was taken and under which settings.
-  struct Fresh {
-    SkewMeasurement measurement;
-    SysTime at;
-    ClockSettings settings;
-    std::string defaultServer;  ///< [service] server, the time server when [clock] servers is empty
-  };
-
-  Result<SkewMeasurement> measure(const FixerContext& ctx) {
-    return measureSkew(ctx.policy, ctx.platform, *query_, ctx.deadline, pacer_, options_.agreement);
-  }
-
-  Result<SkewMeasurement> freshOrMeasure(const FixerContext& ctx) {
-    std::optional<Fresh> last = std::move(last_);
-    last_.reset();
-    const SysTime now = ctx.platform.time->now();
-    if (last && now >= last->at && now - last->at <= options_.fresh && last->settings == ctx.policy.clock &&
-        last->defaultServer == ctx.policy.service.server) {
-      return std::move(last->measurement);
-    }
-    return measure(ctx);
+  Result<SkewMeasurement> measure(const FixerContext& ctx) const {
+    return measureSkew(ctx.policy, ctx.platform, *query_, ctx.deadline, options_.agreement);
   }
 
   std::shared_ptr<TimeQuery> query_;
   ClockFixerOptions options_;
-  QueryPacer pacer_;
-  std::optional<Fresh> last_;  ///< detect's last measurement, until apply uses it
 };
 
 }  // namespace

@@ -100,49 +100,32 @@ Result<std::vector<std::size_t>> majorityGroup(const std::vector<std::optional<N
 
 Result<SkewMeasurement> measureSkew(const MeasureSettings& settings, TimeQuery& query,
                                     const platform::SystemClock& clock, const platform::TimeSource& time,
-                                    SysTime deadline, QueryPacer& pacer) {
+                                    SysTime deadline) {
   if (settings.servers.empty()) return fail(ErrorCode::kInvalidArgument, "no time server to ask");
-  // Round by round, one query to each server in turn: the pacer spaces each server's queries, and while one
-  // server's turn has not come the others are asked, so a pass with several servers is no longer than with one.
-  struct Asking {
+  SkewMeasurement measurement;
+  for (const auto& server : settings.servers) {
+    ServerReport report;
+    report.server = server;
     std::vector<SntpSample> samples;
     int timeouts = 0;
-    bool done = false;
-  };
-  SkewMeasurement measurement;
-  std::vector<Asking> asking(settings.servers.size());
-  for (const auto& server : settings.servers) measurement.servers.push_back(ServerReport{.server = server});
-  for (int round = 0; round < std::max(1, settings.samples); ++round) {
-    for (std::size_t i = 0; i < settings.servers.size(); ++i) {
-      Asking& state = asking[i];
-      ServerReport& report = measurement.servers[i];
-      if (state.done) continue;
-      const auto& server = settings.servers[i];
-      if (!pacer.awaitTurn(server, time, deadline)) {
-        report.problem = "the run's deadline passed";
-        state.done = true;
-        continue;
-      }
+    for (int i = 0; i < std::max(1, settings.samples); ++i) {
       const auto left = std::chrono::duration_cast<Millis>(deadline - time.now());
       if (left <= Millis{0}) {
         report.problem = "the run's deadline passed";
-        state.done = true;
-        continue;
+        break;
       }
       ++report.asked;
-      pacer.asked(server, time.now());
       auto sample = query.exchange(server, std::min(settings.queryTimeout, left), clock);
       if (sample.ok()) {
-        state.samples.push_back(*sample);
+        samples.push_back(*sample);
         continue;
       }
       report.problem = sample.error().message;
-      if (sample.error().code != ErrorCode::kTimeout || ++state.timeouts >= kTimeoutsBeforeGivingUp) state.done = true;
+      if (sample.error().code != ErrorCode::kTimeout || ++timeouts >= kTimeoutsBeforeGivingUp) break;
     }
-  }
-  for (std::size_t i = 0; i < measurement.servers.size(); ++i) {
-    measurement.servers[i].answered = static_cast<int>(asking[i].samples.size());
-    measurement.servers[i].best = leastDelay(asking[i].samples);
+    report.answered = static_cast<int>(samples.size());
+    report.best = leastDelay(samples);
+    measurement.servers.push_back(std::move(report));
   }
 
   std::vector<std::optional<Nanos>> offsets;
@@ -195,13 +178,13 @@ Result<MeasureSettings> measureSettingsFromPolicy(const policies::Policy& policy
 }
 
 Result<SkewMeasurement> measureSkew(const policies::Policy& policy, const platform::Platform& platform,
-                                    TimeQuery& query, SysTime deadline, QueryPacer& pacer, Millis agreement) {
+                                    TimeQuery& query, SysTime deadline, Millis agreement) {
   if (platform.clock == nullptr) {
     return fail(ErrorCode::kNotSupported, "the system clock is not available on this platform");
   }
   auto settings = measureSettingsFromPolicy(policy, agreement);
   if (!settings.ok()) return settings.error();
-  return measureSkew(*settings, query, *platform.clock, *platform.time, deadline, pacer);
+  return measureSkew(*settings, query, *platform.clock, *platform.time, deadline);
 }
 
 std::string formatMillis(Nanos value) {

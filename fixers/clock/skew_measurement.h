@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "fixers/clock/query_pacer.h"
 #include "fixers/clock/sntp_client.h"
 #include "platform/platform.h"
 #include "policies/policy.h"
@@ -61,15 +60,13 @@ std::optional<SntpSample> leastDelay(const std::vector<SntpSample>& samples);
 /// the smallest spread wins. kFailed "no majority ..." otherwise, kUnavailable when no server gave an offset.
 Result<std::vector<std::size_t>> majorityGroup(const std::vector<std::optional<Nanos>>& offsets, Millis agreement);
 
-/// Asks every server `settings.samples` times, in rounds (one query to each server in policy order, one at a
-/// time), each server's queries spaced by `pacer` (at least a second apart), keeps each server's least-delay sample
+/// Asks every server `settings.samples` times (in order, one at a time), keeps each server's least-delay sample
 /// and applies the majority rule. A server's attempts end at its first kiss-o'-death or bad reply or its second
-/// timeout, or when its next turn would come after `deadline`; every exchange's timeout is cut to what is left
-/// before `deadline` (read from `time`). T1 and T4 come
+/// timeout; every exchange's timeout is cut to what is left before `deadline` (read from `time`). T1 and T4 come
 /// from `clock`. The error message lists each server and what it said.
 Result<SkewMeasurement> measureSkew(const MeasureSettings& settings, TimeQuery& query,
                                     const platform::SystemClock& clock, const platform::TimeSource& time,
-                                    SysTime deadline, QueryPacer& pacer);
+                                    SysTime deadline);
 
 /// The measurement settings of a policy: [clock] servers (default: [service] server), port, samples,
 /// query_timeout. kInvalidArgument naming the key when no server is configured or an entry is malformed.
@@ -79,8 +76,7 @@ Result<MeasureSettings> measureSettingsFromPolicy(const policies::Policy& policy
 /// The read-only skew check behind `doctor`: measures `platform.clock` against the policy's servers without
 /// changing anything. kNotSupported when the platform has no clock.
 Result<SkewMeasurement> measureSkew(const policies::Policy& policy, const platform::Platform& platform,
-                                    TimeQuery& query, SysTime deadline, QueryPacer& pacer,
-                                    Millis agreement = kDefaultAgreement);
+                                    TimeQuery& query, SysTime deadline, Millis agreement = kDefaultAgreement);
 
 /// A duration as signed milliseconds with three decimals ("+420000.125", "-12.500"), as in audit records.
 std::string formatMillis(Nanos value);

@@ -70,7 +70,7 @@ class ChronyTest : public ::testing::Test {
 
   /// Measures, and records the error against `expected` and the delay as test properties (the XML report).
   Result<SkewMeasurement> measure(std::vector<const ChronyServer*> servers, Nanos expected = Nanos{0}) {
-    auto m = measureSkew(settings(std::move(servers)), *query_, clock_, real_, real_.now() + seconds(30), pacer_);
+    auto m = measureSkew(settings(std::move(servers)), *query_, clock_, real_, real_.now() + seconds(30));
     if (m.ok()) {
       RecordProperty("offset_error_ms", formatMillis(m->sample.offset - expected));
       RecordProperty("delay_ms", formatMillis(m->sample.delay));
@@ -94,7 +94,6 @@ class ChronyTest : public ::testing::Test {
   platform::RealTimeSource real_;
   platform::MemorySystemClock clock_{real_};
   std::shared_ptr<TimeQuery> query_ = makeSntpTimeQuery();
-  QueryPacer pacer_;  // real time: really a second between two queries to one chronyd
 
   static inline std::vector<std::unique_ptr<TempDir>>* dirs_ = nullptr;
   static inline std::vector<std::unique_ptr<ChronyServer>>* servers_ = nullptr;

@@ -32,7 +32,6 @@ Result<SntpSample> FakeTimeQuery::exchange(const ServerAddress& server, Millis t
   const std::string display = server.display();
   const int call = calls_[display]++;
   timeouts_.push_back(timeout);
-  if (recordFrom_ != nullptr) sentAt_[display].push_back(recordFrom_->now());
   if (auto it = scripted_.find(display); it != scripted_.end() && !it->second.empty()) {
     auto result = std::move(it->second.front());
     it->second.pop_front();
@@ -59,17 +58,6 @@ int FakeTimeQuery::calls(const std::string& display) const {
 std::vector<Millis> FakeTimeQuery::timeouts() const {
   std::lock_guard lock(mutex_);
   return timeouts_;
-}
-
-std::vector<SysTime> FakeTimeQuery::sentAt(const std::string& display) const {
-  std::lock_guard lock(mutex_);
-  const auto it = sentAt_.find(display);
-  return it == sentAt_.end() ? std::vector<SysTime>{} : it->second;
-}
-
-void FakeTimeQuery::recordTimesFrom(const platform::TimeSource& time) {
-  std::lock_guard lock(mutex_);
-  recordFrom_ = &time;
 }
 
 namespace udp = boost::asio::ip;

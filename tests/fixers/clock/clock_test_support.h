@@ -42,10 +42,6 @@ class FakeTimeQuery final : public TimeQuery {
   int calls(const std::string& display) const;
   /// The timeout of every exchange, in order, across all servers.
   std::vector<Millis> timeouts() const;
-  /// When each exchange with `display` was sent, read from the TimeSource given to recordTimesFrom().
-  std::vector<SysTime> sentAt(const std::string& display) const;
-  /// Every exchange from now on records the time of `time` (the engine's, not the judged clock).
-  void recordTimesFrom(const platform::TimeSource& time);
 
  private:
   struct Served {
@@ -59,8 +55,6 @@ class FakeTimeQuery final : public TimeQuery {
   std::map<std::string, std::deque<Result<SntpSample>>> scripted_;
   std::map<std::string, int> calls_;
   std::vector<Millis> timeouts_;
-  const platform::TimeSource* recordFrom_ = nullptr;
-  std::map<std::string, std::vector<SysTime>> sentAt_;
 };
 
 /// A UDP socket on 127.0.0.1 answering each request with what `respond` returns (zero or more datagrams, sent in
