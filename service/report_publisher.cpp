@@ -13,6 +13,7 @@
 #include "platform/durable_file.h"
 #include "platform/time_format.h"
 #include "service/audit_log.h"
+#include "service/scheduler.h"
 
 namespace remediator::service {
 
@@ -152,13 +153,6 @@ std::string publishedStatus(const fs::path& statusFile, const std::string& host,
   return out.str() + "\n";
 }
 
-Millis hostOffset(const std::string& host, Millis span) {
-  if (span.count() <= 0) return Millis(0);
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a: stable across runs and platforms
-  for (unsigned char c : host) h = (h ^ c) * 1099511628211ull;
-  return Millis(static_cast<Millis::rep>(h % static_cast<std::uint64_t>(span.count())));
-}
-
 }  // namespace
 
 std::string reportChunkName(std::uint64_t firstSeq) {
@@ -258,11 +252,10 @@ Result<PublishOutcome> ReportPublisher::publishOnce() {
     return outcome;
   }
   ++failures_;
-  Millis wait = options_.backoffInitial;
-  for (int i = 1; i < failures_ && wait < options_.backoffMax; ++i) wait *= 2;
-  wait = std::min(wait, options_.backoffMax);
+  const Millis wait = doublingBackoff(options_.backoffInitial, options_.backoffMax, failures_);
   // Spread the retries of a fleet whose share comes back at once: up to a quarter of the wait, per PC.
-  retryAt_ = now + wait + hostOffset(options_.host, std::min(options_.splay, wait / 4));
+  const Millis spread = std::min(options_.splay, wait / 4);
+  retryAt_ = now + wait + splayFor(options_.host, "report", spread, spread);
   return outcome;
 }
 

@@ -285,10 +285,10 @@ platform::Millis Runtime::nextRefreshDelay() const {
   const auto& service = engine_->policy()->policy.service;
   const auto refresh = std::chrono::duration_cast<platform::Millis>(service.refresh);
   if (!pendingCentral_) return refresh;
-  auto delay = std::chrono::duration_cast<platform::Millis>(service.backoffInitial);
   const auto cap = std::min(refresh, std::chrono::duration_cast<platform::Millis>(service.backoffMax));
-  for (int i = 1; i < centralFailures_ && delay < cap; ++i) delay *= 2;
-  return std::max(std::min(delay, cap), platform::Millis(std::chrono::seconds(1)));
+  const auto delay = doublingBackoff(std::chrono::duration_cast<platform::Millis>(service.backoffInitial), cap,
+                                     centralFailures_);
+  return std::max(delay, platform::Millis(std::chrono::seconds(1)));
 }
 
 void Runtime::refreshPolicy() {

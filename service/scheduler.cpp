@@ -36,6 +36,12 @@ Millis splayFor(const std::string& host, const std::string& fixerId, Millis inte
   return Millis{static_cast<std::int64_t>(h % static_cast<std::uint64_t>(span))};
 }
 
+Millis doublingBackoff(Millis initial, Millis cap, int failures) {
+  Millis wait = initial;
+  for (int i = 1; i < failures && wait < cap; ++i) wait *= 2;
+  return std::min(wait, cap);
+}
+
 bool inMaintenanceWindow(SysTime t, const std::vector<policies::MaintenanceRange>& ranges, const UtcOffsetFn& offset) {
   if (ranges.empty()) return true;
   const int m = minuteOfWeek(t, offset);
@@ -76,9 +82,7 @@ void FixerSchedule::recordSuccess(SysTime now) {
 
 bool FixerSchedule::recordFailure(SysTime now) {
   ++failures_;
-  Millis backoff = settings_.backoffInitial;
-  for (int i = 1; i < failures_ && backoff < settings_.backoffMax; ++i) backoff *= 2;
-  nextDue_ = now + std::min(backoff, settings_.backoffMax);
+  nextDue_ = now + doublingBackoff(settings_.backoffInitial, settings_.backoffMax, failures_);
   if (!breakerOpen_ && failures_ >= settings_.breakerFailures) {
     breakerOpen_ = true;
     return true;

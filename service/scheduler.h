@@ -25,6 +25,9 @@ using platform::localUtcOffset;
 /// splaytime does, so a fleet spreads its runs and each host keeps the same slot across restarts.
 Millis splayFor(const std::string& host, const std::string& fixerId, Millis interval, Millis splayMax);
 
+/// The wait after `failures` failures in a row (at least 1): `initial`, doubled per further failure, at most `cap`.
+Millis doublingBackoff(Millis initial, Millis cap, int failures);
+
 /// Whether `t` lies in one of the ranges (local time); an empty list means "always".
 bool inMaintenanceWindow(SysTime t, const std::vector<policies::MaintenanceRange>& ranges, const UtcOffsetFn& offset);
 /// The first instant at or after `t` that lies in a window (`t` itself when already inside or when the list is
